@@ -1,0 +1,14 @@
+"""The ``creditrisk`` command line.
+
+Commands follow ``creditrisk <noun> <verb>`` where a noun has several verbs and a bare verb
+otherwise (see the design notes). Only commands that work are registered here; each layer
+adds its own module under ``creditrisk/cli/``.
+"""
+
+from __future__ import annotations
+
+from creditrisk.cli import config as _config  # noqa: F401  (registers `config`)
+from creditrisk.cli import demo as _demo  # noqa: F401  (registers `demo`)
+from creditrisk.cli._app import app, main
+
+__all__ = ["app", "main"]

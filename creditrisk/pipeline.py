@@ -1,0 +1,95 @@
+"""Pipeline orchestration: the ordered steps ``creditrisk demo`` runs end to end.
+
+Each layer contributes its steps to :data:`DEMO_STEPS` (raw data, dbt, Feast, training,
+serving). A step gets the settings and the demo options, does its work through the same
+library functions the individual commands use, and returns what it produced so the demo can
+end with one summary of where everything went and how to look at it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from creditrisk.errors import PipelineStepError
+from creditrisk.settings import Settings
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    """Sizes for the demo's generated data set: small enough to run in minutes on 2 cores."""
+
+    loans: int = 2_000
+    companies: int = 300
+    start: str = "2018-01"
+    months: int = 60
+    seed: int = 42
+
+
+@dataclass
+class StepResult:
+    """What a step produced: paths to look at, one-line facts, and how to inspect them."""
+
+    outputs: dict[str, Path | str] = field(default_factory=dict)
+    facts: dict[str, str] = field(default_factory=dict)
+    hints: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One named pipeline step."""
+
+    name: str
+    description: str
+    run: Callable[[Settings, DemoOptions], StepResult]
+
+
+@dataclass
+class StepOutcome:
+    step: Step
+    result: StepResult
+    seconds: float
+
+
+def prepare_data_dir(settings: Settings, options: DemoOptions) -> StepResult:
+    """Create the data-dir layout every later step writes into."""
+    settings.ensure_dirs()
+    return StepResult(
+        outputs={name: path for name, path in settings.layout().items()},
+        hints=["creditrisk config show   # every setting and path"],
+    )
+
+
+def demo_steps() -> list[Step]:
+    """The demo's steps in order. Each layer appends its own here as it lands."""
+    return [
+        Step("prepare", "create the data-dir layout", prepare_data_dir),
+    ]
+
+
+def run_steps(
+    steps: list[Step],
+    settings: Settings,
+    options: DemoOptions,
+    on_start: Callable[[Step], None] | None = None,
+    on_done: Callable[[StepOutcome], None] | None = None,
+) -> list[StepOutcome]:
+    """Run steps in order, stopping at the first failure with the step's name in the error."""
+    outcomes: list[StepOutcome] = []
+    for step in steps:
+        if on_start:
+            on_start(step)
+        started = time.perf_counter()
+        try:
+            result = step.run(settings, options)
+        except PipelineStepError:
+            raise
+        except Exception as exc:
+            raise PipelineStepError(f"step '{step.name}' failed: {exc}") from exc
+        outcome = StepOutcome(step, result, time.perf_counter() - started)
+        outcomes.append(outcome)
+        if on_done:
+            on_done(outcome)
+    return outcomes
