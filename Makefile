@@ -35,8 +35,8 @@ demo: setup ## Run the whole pipeline on a small generated data set
 test: setup ## Run the test suite (real dbt, DuckDB, Feast, MLflow, FastAPI on small data)
 	$(BIN)/pytest
 
-bench: setup ## Run the benchmarks; writes bench/results/*.json and *.md
-	$(PY) -m benchmarks
+bench: setup ## Run the benchmarks; writes $(CREDITRISK_DATA_DIR)/bench/results.{json,md} (BENCH="a b" to pick, SCALE=small)
+	$(PY) -m benchmarks $(if $(BENCH),--only $(BENCH)) --scale $(or $(SCALE),full)
 
 lint: setup ## ruff check and format check
 	$(BIN)/ruff check .
