@@ -6,7 +6,7 @@ import typer
 from rich.table import Table
 
 from creditrisk.cli._app import app, console
-from creditrisk.datagen import GeneratorConfig, generate
+from creditrisk.datagen.config import GeneratorConfig
 from creditrisk.settings import get_settings
 
 data_app = typer.Typer(
@@ -49,6 +49,8 @@ def generate_command(
     no_truth: bool = typer.Option(False, "--no-truth", help="Skip the ground-truth files under raw/_truth."),
 ) -> None:
     """Generate the raw data set under $CREDITRISK_DATA_DIR/raw (deterministic for a seed)."""
+    from creditrisk.datagen.runner import generate
+
     settings = get_settings()
     config = GeneratorConfig(
         loans=loans, companies=companies, start=start, months=months, seed=seed, layout=layout,

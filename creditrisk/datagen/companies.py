@@ -153,7 +153,7 @@ def sector_shocks(config: GeneratorConfig, rng: np.random.Generator, quarter_end
 def step_latent(u: CompanyUniverse, x: Latent, shock: np.ndarray, eps: np.ndarray) -> Latent:
     """One quarter of the latent dynamics; ``shock`` per company, ``eps`` (n, 4) standard normals."""
     roa = x.roa + 0.25 * (u.mu_roa - x.roa) + 0.004 * eps[:, 0] + 0.35 * shock
-    lev = np.clip(x.lev + 0.12 * (u.mu_lev - x.lev) - 1.2 * (roa - u.mu_roa) + 0.015 * eps[:, 1], 0.05, 1.6)
+    lev = np.clip(x.lev + 0.2 * (u.mu_lev - x.lev) - 0.6 * (roa - u.mu_roa) + 0.015 * eps[:, 1], 0.05, 1.6)
     cr = np.clip(x.cr + 0.15 * (u.mu_cr - x.cr) + 6.0 * (roa - u.mu_roa) + 0.06 * eps[:, 2], 0.15, 6.0)
     log_assets = x.log_assets + 0.008 + 0.5 * roa + 0.025 * eps[:, 3]
     return Latent(roa, lev, cr, log_assets)

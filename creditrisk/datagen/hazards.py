@@ -30,7 +30,7 @@ from creditrisk.datagen.months import month_of_year
 class Coefficients:
     """Logit coefficients; ``roll_scale`` multiplies the odds of missing a payment."""
 
-    roll_base: float = -5.8
+    roll_base: float = -5.4
     roll_score: float = -0.85  # per 50 points of credit score above 740
     roll_ltv: float = 0.30  # per 10 points of mark-to-market LTV above 75
     roll_dti: float = 0.25  # per 10 points of DTI above 35
@@ -153,10 +153,10 @@ def transition_probabilities(
 
     stress = 0.12 * (unemployment - 5.0) + 0.25 * (mtm_ltv - 75.0) / 10.0
     cure_1, roll_1 = _softmax_vs_stay(
-        0.55 + 0.35 * score_z - stress, -0.75 - 0.45 * score_z + stress + 0.3 * dti_z
+        1.0 + 0.35 * score_z - stress, -0.8 - 0.45 * score_z + stress + 0.3 * dti_z
     )
     cure_2, roll_2 = _softmax_vs_stay(
-        -0.55 + 0.30 * score_z - stress, 0.45 - 0.40 * score_z + stress + 0.2 * dti_z
+        -0.4 + 0.30 * score_z - stress, 0.3 - 0.40 * score_z + stress + 0.2 * dti_z
     )
     equity = (mtm_ltv - 80.0) / 10.0
     pay_3, modify_3, short_sale, third_party, reo, note_sale = _softmax_vs_stay(

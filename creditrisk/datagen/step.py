@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from creditrisk.datagen.config import GeneratorConfig
-from creditrisk.datagen.generate import generate
+from creditrisk.datagen.runner import generate
 from creditrisk.settings import Settings
 
 if TYPE_CHECKING:
