@@ -20,9 +20,12 @@ from creditrisk.datagen.config import GeneratorConfig
 from creditrisk.datagen.loan_source import LOAN_TRUTH_SCHEMA, QuarterResult, generate_quarters, plan_quarters
 from creditrisk.datagen.macro import MACRO_BASE, MacroPaths, simulate_macro
 from creditrisk.datagen.months import Month
+from creditrisk.errors import DataError
 from creditrisk.settings import Settings
 
 GENERATOR_VERSION = "1"
+MACRO_FILES = ("state_unemployment.csv", "state_hpi.csv", "mortgage_rate_30y.csv")
+COMPANY_FILES = ("companies.csv", "financial_statements.csv", "bankruptcies.csv")
 
 
 @dataclass
@@ -69,13 +72,41 @@ def _write_csv(df: pd.DataFrame, path: Path) -> int:
     return len(df)
 
 
-def _clear_outputs(raw_dir: Path) -> None:
-    """Remove what a previous run generated (only our own folders), so files never mix seeds."""
-    for sub in ("freddie", "companies", "macro", "_truth"):
-        target = raw_dir / sub
-        if target.is_dir():
-            shutil.rmtree(target)
-    (raw_dir / "_manifest.json").unlink(missing_ok=True)
+def _clear_previous_run(raw_dir: Path, planned: list[str]) -> None:
+    """Remove what the previous run generated, and refuse to overwrite anything else.
+
+    Real Freddie Mac files a user downloaded live in the same folders; the generator only
+    deletes files its own last manifest lists, and stops with an error rather than overwrite
+    a file it did not write.
+    """
+    manifest = raw_dir / "_manifest.json"
+    previous: set[str] = set()
+    if manifest.is_file():
+        try:
+            previous = set(json.loads(manifest.read_text()).get("files", {}))
+        except (json.JSONDecodeError, AttributeError) as exc:
+            raise DataError(f"{manifest} is not a generator manifest ({exc}); move it away first") from None
+    foreign = [rel for rel in planned if (raw_dir / rel).exists() and rel not in previous]
+    if foreign:
+        raise DataError(
+            f"refusing to overwrite {len(foreign)} file(s) the generator did not write, e.g. "
+            f"{raw_dir / foreign[0]}; move them or use another CREDITRISK_DATA_DIR"
+        )
+    for rel in previous:
+        (raw_dir / rel).unlink(missing_ok=True)
+    if (raw_dir / "_truth").is_dir():
+        shutil.rmtree(raw_dir / "_truth")
+    manifest.unlink(missing_ok=True)
+
+
+def planned_files(config: GeneratorConfig) -> list[str]:
+    """Every data file a run with ``config`` writes, relative to the raw dir."""
+    names = [f"macro/{n}" for n in MACRO_FILES] + [f"companies/{n}" for n in COMPANY_FILES]
+    for plan in plan_quarters(config):
+        if plan.loans:
+            names.append(f"freddie/historical_data_{plan.year}Q{plan.quarter}.txt")
+            names.append(f"freddie/historical_data_time_{plan.year}Q{plan.quarter}.txt")
+    return names
 
 
 def generate(config: GeneratorConfig, settings: Settings, show_progress: bool = True) -> GenerationSummary:
@@ -83,7 +114,7 @@ def generate(config: GeneratorConfig, settings: Settings, show_progress: bool = 
     started = time.perf_counter()
     raw_dir = settings.raw_dir
     raw_dir.mkdir(parents=True, exist_ok=True)
-    _clear_outputs(raw_dir)
+    _clear_previous_run(raw_dir, planned_files(config))
     summary = GenerationSummary(raw_dir=raw_dir)
     macro = simulate_macro(config, np.random.default_rng(np.random.SeedSequence([config.seed, 0])))
     truth_dir = raw_dir / "_truth"
