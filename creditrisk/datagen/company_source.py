@@ -58,10 +58,18 @@ def simulate_companies(config: GeneratorConfig, rng: np.random.Generator) -> Com
     )
     latents: list[co.Latent] = []
     items: list[dict[str, np.ndarray]] = []
+    retained: np.ndarray | None = None
+    payout = rng.uniform(0.0, 0.6, n)
     for j in range(n_q):
         x = co.step_latent(u, x, shocks[u.sector, j], rng.standard_normal((n, 4)))
         latents.append(x)
-        items.append(co.statement_items(u, x, int(q_ends[j] % 12 + 1), rng.standard_normal((n, 3))))
+        now = co.statement_items(u, x, int(q_ends[j] % 12 + 1), rng.standard_normal((n, 3)))
+        if retained is None:
+            retained = now["total_equity"] * rng.uniform(0.2, 0.9, n)
+        # Retained earnings accumulate net income less dividends paid out of profits.
+        retained = retained + now["net_income"] - payout * np.maximum(now["net_income"], 0.0)
+        now["retained_earnings"] = retained
+        items.append(now)
     period_end = _month_end(q_ends)
     filing = period_end[None, :] + _filing_lags(rng, u, q_ends).astype("timedelta64[D]")
     window_end = _month_end(np.array([config.last_month.index]))[0]
@@ -161,6 +169,7 @@ def _revise(rng, base, k, mask) -> dict[str, np.ndarray]:
     out["operating_income"] = out["operating_income"] + change
     out["revenue"] = out["revenue"] * (1 + rng.normal(0, 0.02, k))
     out["total_equity"] = out["total_equity"] + change
+    out["retained_earnings"] = out["retained_earnings"] + change
     out["total_liabilities"] = out["total_assets"] - out["total_equity"]
     return out
 
@@ -175,10 +184,8 @@ def _frame(u, idx, fy, fq, period_end, filing, amendment, values) -> pd.DataFram
         "amendment_number": np.full(len(idx), amendment),
         "currency": np.full(len(idx), "USD"),
     }
-    retained = values["total_equity"] * 0.6
     for item in co.ITEMS:
-        v = retained if item == "retained_earnings" else values[item]
-        data[item] = np.round(v, -3).astype(np.int64)
+        data[item] = np.round(values[item], -3).astype(np.int64)
     return pd.DataFrame(data)
 
 
