@@ -89,3 +89,18 @@ from split_lines
 when field_count <> expected_field_count
     then 'field count ' || field_count || ' does not match the expected ' || expected_field_count
 {%- endmacro %}
+
+{# A DATE/TIMESTAMP expression as TIMESTAMP WITH TIME ZONE at that wall time in UTC. #}
+{% macro utc_timestamp(expr) -%}
+timezone('UTC', ({{ expr }})::timestamp)
+{%- endmacro %}
+
+{# When a performance month becomes known: the end of the month plus the reporting lag, UTC. #}
+{% macro performance_event_timestamp(month_expr) -%}
+{{ utc_timestamp(month_expr ~ " + interval 1 month + interval " ~ var('performance_reporting_lag_days') ~ " day") }}
+{%- endmacro %}
+
+{# The run's start time: created_timestamp of every mart row written by this run. #}
+{% macro run_created_timestamp() -%}
+'{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}+00'::timestamptz
+{%- endmacro %}
