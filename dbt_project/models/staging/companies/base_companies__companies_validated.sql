@@ -21,12 +21,12 @@ ranked as (
         *,
         row_number() over (
             partition by case when rule_violation is null then company_id end
-            order by line_number desc
+            order by line_number
         ) as copy_rank
     from checked
 )
 
 select
     * exclude (rule_violation, copy_rank),
-    coalesce(rule_violation, case when copy_rank > 1 then 'duplicate company_id ' || company_id || ' (a later line was kept)' end) as reject_reason
+    coalesce(rule_violation, case when copy_rank > 1 then 'duplicate company_id ' || company_id || ' (an earlier line was kept)' end) as reject_reason
 from ranked

@@ -50,7 +50,7 @@ ranked as (
             partition by case when rule_violation is null then company_id end,
                 case when rule_violation is null then period_end_date end,
                 case when rule_violation is null then amendment_number end
-            order by line_number desc
+            order by line_number
         ) as copy_rank
     from checked
 )
@@ -58,5 +58,5 @@ ranked as (
 select
     * exclude (rule_violation, copy_rank),
     coalesce(rule_violation, case when copy_rank > 1 then 'duplicate filing ' || company_id || ' '
-        || period_end_date || ' amendment ' || amendment_number || ' (a later line was kept)' end) as reject_reason
+        || period_end_date || ' amendment ' || amendment_number || ' (an earlier line was kept)' end) as reject_reason
 from ranked

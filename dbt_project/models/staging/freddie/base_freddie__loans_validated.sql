@@ -60,14 +60,14 @@ checked as (
 ranked as (
     select
         *,
-        -- Among valid copies of a loan the last line read wins (a corrected re-delivery).
+        -- Among valid copies of a loan the first line read wins; later copies are rejected.
         row_number() over (
             partition by case when rule_violation is null then loan_sequence_number end
-            order by source_file desc, line_number desc
+            order by source_file, line_number
         ) as copy_rank,
         first_value(source_file || ':' || line_number) over (
             partition by case when rule_violation is null then loan_sequence_number end
-            order by source_file desc, line_number desc
+            order by source_file, line_number
         ) as kept_copy
     from checked
 )

@@ -1,6 +1,6 @@
 {{ config(materialized='view') }}
 -- Performance lines typed and checked: each row carries the first rule it breaks (reject_reason)
--- or NULL. Duplicates of (loan, month) keep the last line read; the others are rejected.
+-- or NULL. Duplicates of (loan, month) keep the first line read; the others are rejected.
 -- Rows of loans without a valid origination record are rejected too (nothing to join them to).
 with lines as (
     select * from {{ ref('base_freddie__performance_lines') }}
@@ -56,7 +56,7 @@ ranked as (
         row_number() over (
             partition by case when rule_violation is null then loan_sequence_number end,
                 case when rule_violation is null then reporting_month end
-            order by source_file desc, line_number desc
+            order by source_file, line_number
         ) as copy_rank
     from checked
 )
@@ -66,6 +66,6 @@ select
     case
         when rule_violation is not null then rule_violation
         when copy_rank > 1 then 'duplicate loan and reporting month ' || loan_sequence_number || ' '
-            || strftime(reporting_month, '%Y-%m') || ' (a later line was kept)'
+            || strftime(reporting_month, '%Y-%m') || ' (an earlier line was kept)'
     end as reject_reason
 from ranked
