@@ -46,6 +46,9 @@ LOANS = [
     CraftedLoan("F18Q10000004", 31, 0, ("0",) * 30, state="NY", credit_score="9999", dti="999"),
     # Delinquent streak 1,2,1,0,1 to exercise windows; starts at index 3.
     CraftedLoan("F18Q10000005", 26, 3, ("0", "1", "2", "1", "0", "1", "0", "0") + ("0",) * 19, state="TX"),
+    # 30 days late every month from index 10 to the end: a streak longer than the 12-month
+    # lookback, which an incremental build must carry over from earlier rows.
+    CraftedLoan("F18Q10000006", 32, 0, ("0",) * 10 + ("1",) * 20),
 ]
 
 #: (file, line content) of lines that must be rejected, with the reason substring expected.
@@ -186,7 +189,11 @@ def _write_macro(folder: Path) -> dict[str, int]:
                extra_lines=["ZZ,2019-01,5.0"])  # fmt: skip
     _write_csv(folder / "state_hpi.csv", ["state", "month", "hpi"], hpi)
     _write_csv(folder / "mortgage_rate_30y.csv", ["month", "rate_pct"], rates)
-    return {"state_unemployment": len(unemployment) + 1, "state_hpi": len(hpi), "mortgage_rate_30y": len(rates)}
+    return {
+        "state_unemployment": len(unemployment) + 1,
+        "state_hpi": len(hpi),
+        "mortgage_rate_30y": len(rates),
+    }
 
 
 def _write_csv(path: Path, header: list[str], rows: list[list], extra_lines: list[str] = ()) -> None:
