@@ -10,6 +10,7 @@ from __future__ import annotations
 from creditrisk.cli import config as _config  # noqa: F401  (registers `config`)
 from creditrisk.cli import data as _data  # noqa: F401  (registers `data`)
 from creditrisk.cli import demo as _demo  # noqa: F401  (registers `demo`)
+from creditrisk.cli import warehouse as _warehouse  # noqa: F401  (registers `warehouse`)
 from creditrisk.cli._app import app, main
 
 __all__ = ["app", "main"]
