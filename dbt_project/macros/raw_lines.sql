@@ -14,15 +14,23 @@ read_csv('{{ path }}', names=['line'], all_varchar=true, delim=E'\x01', quote=''
   so row_number() over () follows the file order.
 #}
 {% macro numbered_raw_lines(relation, header=false) -%}
-select
-    parse_filename(filename) as source_file,
-    (row_number() over (partition by filename order by _scan_order))::bigint
-        + {{ 1 if header else 0 }} as line_number,
-    line
-from (
-    select filename, line, row_number() over () as _scan_order
+with scanned as materialized (
+    select filename, line, row_number() over () as scan_order
     from {{ relation }}
+),
+
+file_starts as (
+    select filename, min(scan_order) as first_scan_order
+    from scanned
+    group by filename
 )
+
+select
+    parse_filename(scanned.filename) as source_file,
+    (scanned.scan_order - file_starts.first_scan_order + 1)::bigint + {{ 1 if header else 0 }} as line_number,
+    scanned.line
+from scanned
+inner join file_starts on scanned.filename = file_starts.filename
 {%- endmacro %}
 
 {# Split one CSV line into its fields, honouring double quotes ("a, b" and "" escapes). #}

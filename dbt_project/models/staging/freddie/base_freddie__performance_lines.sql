@@ -1,3 +1,4 @@
+{{ config(materialized='view') }}
 -- Every performance line, split on '|' and named by the layout of its file (the most common
 -- known field count in that file: 26, 32 or 35). Nothing is filtered here.
 with raw_lines as (
