@@ -62,10 +62,17 @@ def prepare_data_dir(settings: Settings, options: DemoOptions) -> StepResult:
     )
 
 
+def _generate_step(settings: Settings, options: DemoOptions) -> StepResult:
+    from creditrisk.datagen.step import generate_step
+
+    return generate_step(settings, options)
+
+
 def demo_steps() -> list[Step]:
     """The demo's steps in order. Each layer appends its own here as it lands."""
     return [
         Step("prepare", "create the data-dir layout", prepare_data_dir),
+        Step("generate", "generate raw loans, statements and macro", _generate_step),
     ]
 
 
