@@ -68,11 +68,18 @@ def _generate_step(settings: Settings, options: DemoOptions) -> StepResult:
     return generate_step(settings, options)
 
 
+def _dbt_step(settings: Settings, options: DemoOptions) -> StepResult:
+    from creditrisk.warehouse import dbt_step
+
+    return dbt_step(settings, options)
+
+
 def demo_steps() -> list[Step]:
     """The demo's steps in order. Each layer appends its own here as it lands."""
     return [
         Step("prepare", "create the data-dir layout", prepare_data_dir),
         Step("generate", "generate raw loans, statements and macro", _generate_step),
+        Step("dbt", "dbt build: staging, intermediate, feature and label marts", _dbt_step),
     ]
 
 
