@@ -16,7 +16,7 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export FEAST_USAGE := False
 export DO_NOT_TRACK := 1
 
-.PHONY: help setup demo test bench lint format clean
+.PHONY: help setup browser demo test bench lint format clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -29,10 +29,17 @@ $(VENV)/.synced: pyproject.toml uv.lock
 	$(UV) sync --frozen --all-extras --python 3.11
 	@touch $@
 
+# Debian's chromium, for the test that opens the analysis report headless. Installed only when
+# missing; the lock timeout waits for another apt run instead of failing.
+CHROMIUM := /usr/bin/chromium
+browser: ## Install Debian's chromium (headless report test) when /usr/bin/chromium is missing
+	@test -x $(CHROMIUM) || { apt-get -o DPkg::Lock::Timeout=600 update && \
+		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends chromium; }
+
 demo: setup ## Run the whole pipeline on a small generated data set
 	$(BIN)/creditrisk demo
 
-test: setup ## Run the test suite (real dbt, DuckDB, Feast, MLflow, FastAPI on small data)
+test: setup browser ## Run the test suite (real dbt, DuckDB, Feast, MLflow, FastAPI on small data)
 	$(BIN)/pytest
 
 bench: setup ## Run the benchmarks; writes $(CREDITRISK_DATA_DIR)/bench/results.{json,md} (BENCH="a b" to pick, SCALE=small)
