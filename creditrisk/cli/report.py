@@ -36,8 +36,10 @@ def analysis(
     id_column: list[str] | None = typer.Option(
         None, "--id-column", help="Identifier column, repeatable (detected when omitted)."
     ),
-    start: str = typer.Option("2018-01", help="Training set window start, YYYY-MM (without --dataset)."),
-    end: str | None = typer.Option(None, help="Training set window end, YYYY-MM (default: now)."),
+    start: str | None = typer.Option(
+        None, help="Training set: first observation month, YYYY-MM (default: all labelled observations)."
+    ),
+    end: str | None = typer.Option(None, help="Training set: last observation time, YYYY-MM or YYYY-MM-DD."),
     tsne_sample: int = typer.Option(1_500, help="Rows in the t-SNE sample (0 skips t-SNE)."),
     seed: int | None = typer.Option(None, help="Random seed for the samples (default CREDITRISK_SEED)."),
 ) -> None:
@@ -51,9 +53,9 @@ def analysis(
         frame = load_dataset(dataset)
         source = str(dataset)
     else:
-        window_end = parse_month(end) if end else None
+        window = (parse_month(start) if start else None, parse_month(end) if end else None)
         with console.status(f"building the {model.value} training set from Feast"):
-            frame = load_training_set(model.value, settings, parse_month(start), window_end)
+            frame = load_training_set(model.value, settings, *window)
         source = f"training set {model.value}"
     out_path = out or settings.reports_dir / f"analysis_{model.value}.html"
     options = AnalysisOptions(tsne_sample=tsne_sample, seed=settings.seed if seed is None else seed)
