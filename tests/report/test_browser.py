@@ -73,7 +73,7 @@ def test_report_renders_in_headless_chromium(browser: Chromium, built_report: Re
     assert requests and all(url.startswith(("file:", "data:", "blob:")) for url in requests), requests
 
     if os.environ.get("CREDITRISK_UPDATE_SCREENSHOT") == "1":
-        browser.screenshot(SCREENSHOT, clip_height=1500)
+        browser.screenshot(SCREENSHOT, clip_height=1900)
         assert SCREENSHOT.stat().st_size < 500_000
 
 

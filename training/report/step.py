@@ -1,13 +1,12 @@
 """The demo pipeline's ``report`` step: one analysis report per model from its training set.
 
-It runs after Feast can build training sets; the window is the demo's generated period.
+It runs after Feast can build training sets, over every labelled observation, the same set the
+demo's ``dataset`` step builds and training uses.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-
-import pandas as pd
 
 from creditrisk.settings import Settings
 from training.report.analysis import AnalysisOptions
@@ -19,14 +18,12 @@ if TYPE_CHECKING:
 
 
 def report_step(settings: Settings, options: DemoOptions) -> StepResult:
-    """Build each model's training set for the demo window and write its analysis report."""
+    """Build each model's training set and write its analysis report under the reports dir."""
     from creditrisk.pipeline import StepResult
 
-    start = pd.Timestamp(f"{options.start}-01", tz="UTC")
-    end = start + pd.DateOffset(months=options.months)
     result = StepResult()
     for model, label in MODEL_LABELS.items():
-        frame = load_training_set(model, settings, start.to_pydatetime(), end.to_pydatetime())
+        frame = load_training_set(model, settings, None, None)
         summary = build_analysis_report(
             frame,
             label,
