@@ -142,3 +142,22 @@ def test_report_is_logged_to_the_active_mlflow_run(built_report: ReportSummary, 
 
 def _tiny():
     return AnalysisOptions(mcd_sample=500, scatter_sample=300, tsne_sample=0)
+
+
+def test_nullable_and_feast_style_dtypes_are_understood(tmp_path: Path) -> None:
+    """Training sets from Feast carry DATE columns, nullable integers, booleans and Arrow strings."""
+    from training.report.sources import normalise_timestamps
+
+    frame = synthetic_credit_frame(900, 12, seed=5)
+    frame["delinquent_months_12m"] = frame["delinquent_months_12m"].astype("Int64")
+    frame.loc[:5, "delinquent_months_12m"] = pd.NA
+    frame["ltv_pct"] = frame["ltv_pct"].astype("Float64")
+    frame["is_first_time_buyer"] = pd.array(frame.index % 3 == 0, dtype="boolean")
+    frame["state"] = frame["state"].astype("string[pyarrow]")
+    frame["channel"] = frame["channel"].astype("category")
+    frame["default_12m"] = frame["default_12m"].astype("Int64")
+    frame["observation_month"] = frame["observation_month"].dt.date
+    frame = normalise_timestamps(frame)
+    summary = build_analysis_report(frame, "default_12m", out_path=tmp_path / "r.html", options=_tiny())
+    assert summary.time_column == "observation_month" and "time" in summary.sections
+    assert summary.n_features == 13  # 10 numeric + flag, 2 categorical

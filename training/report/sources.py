@@ -51,7 +51,7 @@ def load_dataset(path: Path) -> pd.DataFrame:
         raise DataError(f"could not read dataset {path}: {exc}") from exc
     if frame.empty:
         raise DataError(f"dataset {path} has no rows")
-    return _to_utc(frame)
+    return normalise_timestamps(frame)
 
 
 def load_training_set(model: str, settings: Settings, start: Any, end: Any) -> pd.DataFrame:
@@ -70,7 +70,7 @@ def load_training_set(model: str, settings: Settings, start: Any, end: Any) -> p
     frame = getattr(training_set, "frame", training_set)
     if not isinstance(frame, pd.DataFrame) or frame.empty:
         raise DataError(f"the training set for {model} between {start} and {end} is empty")
-    return _to_utc(frame)
+    return normalise_timestamps(frame)
 
 
 def parse_month(value: str) -> datetime:
@@ -93,7 +93,7 @@ def _parse_csv_dates(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _to_utc(frame: pd.DataFrame) -> pd.DataFrame:
+def normalise_timestamps(frame: pd.DataFrame) -> pd.DataFrame:
     """Naive timestamps and DATE columns (objects of datetime.date) become UTC timestamps."""
     for column in frame.columns:
         series = frame[column]

@@ -6,21 +6,15 @@ demo's ``dataset`` step builds and training uses.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from creditrisk.pipeline import DemoOptions, StepResult
 from creditrisk.settings import Settings
 from training.report.analysis import AnalysisOptions
 from training.report.api import build_analysis_report
 from training.report.sources import MODEL_LABELS, load_training_set
 
-if TYPE_CHECKING:
-    from creditrisk.pipeline import DemoOptions, StepResult
-
 
 def report_step(settings: Settings, options: DemoOptions) -> StepResult:
     """Build each model's training set and write its analysis report under the reports dir."""
-    from creditrisk.pipeline import StepResult
-
     result = StepResult()
     for model, label in MODEL_LABELS.items():
         frame = load_training_set(model, settings, None, None)
