@@ -106,6 +106,8 @@ def _numeric_table(raw: np.ndarray, columns: list[str], y: np.ndarray) -> pd.Dat
                 "max": np.nanmax(raw, axis=0),
                 "mean_0": np.nanmean(raw[~is_bad], axis=0),
                 "mean_1": np.nanmean(raw[is_bad], axis=0),
+                "median_0": np.nanmedian(raw[~is_bad], axis=0),
+                "median_1": np.nanmedian(raw[is_bad], axis=0),
                 "missing_share_0": np.isnan(raw[~is_bad]).mean(axis=0),
                 "missing_share_1": np.isnan(raw[is_bad]).mean(axis=0),
                 "auc": [univariate_auc(raw[:, i], y) for i in range(raw.shape[1])],

@@ -120,10 +120,10 @@ def _profile_html(a: Analysis) -> str:
     shown = shown.rename(columns={"mean_0": "mean (0)", "mean_1": "mean (1)", "missing_share": "missing"})
     parts = [
         "<p class='note'>Numeric features sorted by univariate AUC distance from 0.5 (strongest first). "
-        "Quantiles ignore missing values; mean (0)/(1) are the class means.</p>",
+        "Quantiles ignore missing values; (0) and (1) are the statistics within each class.</p>",
         _table(
             shown.loc[(table["auc"] - 0.5).abs().sort_values(ascending=False).index],
-            formats={"missing": _pct},
+            formats={"missing": _pct, "missing (0)": _pct, "missing (1)": _pct},
         ),
         _figure(figures.distributions(p, list(p.numeric.index)), "fig-distributions"),
         "<h3>Target rate by decile of the key features</h3>",
