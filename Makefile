@@ -33,8 +33,10 @@ $(VENV)/.synced: pyproject.toml uv.lock
 # missing; the lock timeout waits for another apt run instead of failing.
 CHROMIUM := /usr/bin/chromium
 browser: ## Install Debian's chromium (headless report test) when /usr/bin/chromium is missing
-	@test -x $(CHROMIUM) || { apt-get -o DPkg::Lock::Timeout=600 update && \
-		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends chromium; }
+	@test -x $(CHROMIUM) || { echo "installing chromium (apt)"; \
+		$(if $(filter 0,$(shell id -u)),,sudo) apt-get -o DPkg::Lock::Timeout=600 update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) \
+		apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends chromium >/dev/null; }
 
 demo: setup ## Run the whole pipeline on a small generated data set
 	$(BIN)/creditrisk demo

@@ -114,13 +114,23 @@ def _findings_html(a: Analysis, findings: list[str]) -> str:
 def _profile_html(a: Analysis) -> str:
     p = a.profile
     table = p.numeric.copy()
-    shown = table[
-        ["missing_share", "mean", "std", "p01", "p25", "p50", "p75", "p99", "mean_0", "mean_1", "auc"]
-    ]
-    shown = shown.rename(columns={"mean_0": "mean (0)", "mean_1": "mean (1)", "missing_share": "missing"})
+    columns = ["auc", "missing_share", "missing_share_0", "missing_share_1", "mean_0", "mean_1"]
+    columns += ["median_0", "median_1", "mean", "std", "p01", "p25", "p50", "p75", "p99"]
+    shown = table[columns].rename(
+        columns={
+            "missing_share": "missing",
+            "mean_0": "mean (0)",
+            "mean_1": "mean (1)",
+            "median_0": "median (0)",
+            "median_1": "median (1)",
+            "missing_share_0": "missing (0)",
+            "missing_share_1": "missing (1)",
+        }
+    )
     parts = [
         "<p class='note'>Numeric features sorted by univariate AUC distance from 0.5 (strongest first). "
-        "Quantiles ignore missing values; (0) and (1) are the statistics within each class.</p>",
+        "Quantiles ignore missing values; (0) and (1) are the statistics within each class. "
+        "Scroll sideways for the overall quantiles.</p>",
         _table(
             shown.loc[(table["auc"] - 0.5).abs().sort_values(ascending=False).index],
             formats={"missing": _pct, "missing (0)": _pct, "missing (1)": _pct},
