@@ -161,3 +161,19 @@ def test_nullable_and_feast_style_dtypes_are_understood(tmp_path: Path) -> None:
     summary = build_analysis_report(frame, "default_12m", out_path=tmp_path / "r.html", options=_tiny())
     assert summary.time_column == "observation_month" and "time" in summary.sections
     assert summary.n_features == 13  # 10 numeric + flag, 2 categorical
+
+
+def test_thin_tail_with_a_different_rate_is_called_out_as_censoring(tmp_path: Path) -> None:
+    """Like a label mart that keeps only early outcomes near the end of the data."""
+    frame = synthetic_credit_frame(2_400, 12, months=36, seed=8)
+    late = frame["observation_month"] >= pd.Timestamp("2020-07-01", tz="UTC")
+    frame = frame[~late | (frame["default_12m"] == 1)]
+    summary = build_analysis_report(frame, "default_12m", out_path=tmp_path / "r.html", options=_tiny())
+    assert any("incomplete label horizons" in f and "2020-07 to 2020-12" in f for f in summary.findings)
+    full = build_analysis_report(
+        synthetic_credit_frame(1_200, 12, months=36, seed=8),
+        "default_12m",
+        out_path=tmp_path / "s.html",
+        options=_tiny(),
+    )
+    assert not any("incomplete label horizons" in f for f in full.findings)

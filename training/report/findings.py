@@ -7,6 +7,7 @@ constants here so a reviewer can see what counts as "high" missingness or "stron
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from training.report.analysis import Analysis, class_ratio
 from training.report.collinearity import VIF_THRESHOLD
@@ -15,6 +16,10 @@ HIGH_MISSING = 0.2
 MISSING_GAP = 0.05
 STRONG_AUC_DISTANCE = 0.1
 SEASONAL_STRENGTH = 0.3
+#: A trailing month with fewer rows than this share of the typical month counts as thin.
+THIN_MONTH = 0.25
+#: Thin trailing months whose rate differs from the rest by this factor look like censoring.
+CENSORING_RATE_FACTOR = 2.0
 
 
 def write_findings(analysis: Analysis) -> list[str]:
@@ -143,6 +148,7 @@ def _time(a: Analysis) -> list[str]:
             f"The monthly {a.roles.label} rate {direction} from {first:.2%} (first 12 months) "
             f"to {last:.2%} (last 12 months)."
         )
+    out += _thin_tail(t.monthly, a.roles.label)
     d = t.decomposition
     if d is not None:
         month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][
@@ -160,3 +166,33 @@ def _time(a: Analysis) -> list[str]:
             f"detrended values, or check for drift, before relying on their levels."
         )
     return out
+
+
+def _thin_tail(monthly: pd.DataFrame, label: str) -> list[str]:
+    """Few rows with a very different rate at the end of the window: incomplete label horizons.
+
+    When only observations whose outcome came early (a default, an exit) are labelled near the
+    end of the data, the last months are thin and their rate is far from the rest; training on
+    them biases the model.
+    """
+    rows = monthly["rows"]
+    typical = rows[rows > 0].median()
+    thin = 0
+    for count in rows.iloc[::-1]:
+        if count >= THIN_MONTH * typical:
+            break
+        thin += 1
+    if thin < 2 or thin >= len(rows) - 2:
+        return []
+    tail, head = monthly.iloc[-thin:], monthly.iloc[:-thin]
+    tail_rate = float((tail["rate"].fillna(0) * tail["rows"]).sum() / max(tail["rows"].sum(), 1))
+    head_rate = float((head["rate"].fillna(0) * head["rows"]).sum() / max(head["rows"].sum(), 1))
+    ratio = tail_rate / head_rate if head_rate else np.inf
+    if 1 / CENSORING_RATE_FACTOR < ratio < CENSORING_RATE_FACTOR:
+        return []
+    return [
+        f"The last {thin} months ({tail.index[0]:%Y-%m} to {tail.index[-1]:%Y-%m}) hold only "
+        f"{int(tail['rows'].sum()):,} rows (typical month {int(typical):,}) with a {label} rate of "
+        f"{tail_rate:.1%} against {head_rate:.1%} before: the signature of incomplete label horizons "
+        "(only early outcomes observed yet). Exclude them from training or check the label's horizon."
+    ]
