@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -177,3 +178,18 @@ def test_thin_tail_with_a_different_rate_is_called_out_as_censoring(tmp_path: Pa
         options=_tiny(),
     )
     assert not any("incomplete label horizons" in f for f in full.findings)
+
+
+@pytest.mark.parametrize("shape", ["one continuous feature", "flags and counts only"])
+def test_degenerate_feature_sets_still_report(shape: str, tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 400)
+    if shape == "one continuous feature":
+        frame = pd.DataFrame({"x": rng.normal(size=400) + y, "y": y})
+    else:
+        frame = pd.DataFrame({"flag": rng.integers(0, 2, 400), "count": rng.integers(0, 3, 400), "y": y})
+    options = AnalysisOptions(mcd_sample=300, scatter_sample=200, tsne_sample=100)
+    summary = build_analysis_report(frame, "y", out_path=tmp_path / "r.html", options=options)
+    assert summary.path.is_file()
+    if shape == "flags and counts only":
+        assert any("no Mahalanobis distance" in f for f in summary.findings)

@@ -24,8 +24,6 @@ TIME_FEATURES = 2
 
 T = TypeVar("T")
 
-SECTIONS = ("profile", "outliers", "collinearity", "projection", "time")
-
 
 @dataclass(frozen=True)
 class AnalysisOptions:

@@ -90,6 +90,8 @@ def _outliers(a: Analysis) -> list[str]:
             f"{o.rows_with_iqr_outlier:,} rows ({share:.1%}) have at least one value beyond 1.5 IQR; "
             f"most affected: {names}."
         )
+    if not o.mcd_features:
+        return [*out, "No continuous feature, so no Mahalanobis distance (flags and counts only)."]
     flagged = int(o.flagged.sum())
     ratio = class_ratio(o.share_1, o.share_0)
     line = (

@@ -17,7 +17,6 @@ from scipy.linalg import pinvh
 from scipy.stats import chi2, skew
 from sklearn.covariance import MinCovDet
 
-from creditrisk.errors import DataError
 from training.report.matrix import NumericMatrix, sample_rows
 
 IQR_FACTOR = 1.5
@@ -90,6 +89,21 @@ def find_outliers(
     iqr, rows_with_iqr = iqr_outliers(matrix, raw, y)
     sample = sample_rows(len(y), sample_size, seed)
     varying, excluded = _mcd_columns(matrix, sample)
+    if not varying.columns:  # only flags and small counts: the IQR table is all there is
+        return OutlierResult(
+            iqr=iqr,
+            rows_with_iqr_outlier=rows_with_iqr,
+            distance=np.zeros(len(y)),
+            threshold=float("nan"),
+            flagged=np.zeros(len(y), dtype=bool),
+            share_0=0.0,
+            share_1=0.0,
+            drivers=_drivers(np.empty((0, 0)), []),
+            extreme=pd.DataFrame(),
+            mcd_sample=0,
+            mcd_features=[],
+            excluded_from_mcd=excluded,
+        )
     scaled = _robust_scale(varying.values)
     with warnings.catch_warnings():
         # MCD warns when collinear features make the covariance singular; the ridge copes.
@@ -126,8 +140,6 @@ def _mcd_columns(matrix: NumericMatrix, sample: np.ndarray) -> tuple[NumericMatr
         len(np.unique(matrix.values[sample, j])) >= MIN_DISTINCT_FOR_MCD for j in range(len(matrix.columns))
     ]
     excluded = [c for c, k in zip(matrix.columns, keep, strict=True) if not k]
-    if not any(keep):
-        raise DataError("no continuous numeric feature for the Mahalanobis outlier analysis")
     chosen = NumericMatrix(
         [c for c, k in zip(matrix.columns, keep, strict=True) if k],
         matrix.values[:, keep],

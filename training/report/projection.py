@@ -77,7 +77,7 @@ def tsne_embedding(pca: PCA, rows: np.ndarray, seed: int) -> np.ndarray:
     tsne = TSNE(
         n_components=2,
         perplexity=perplexity,
-        init="pca",
+        init="pca" if reduced.shape[1] >= 2 else "random",
         learning_rate="auto",
         random_state=seed,
         max_iter=TSNE_ITERATIONS,

@@ -169,22 +169,27 @@ def _outliers_html(a: Analysis, y: np.ndarray) -> str:
         if o.excluded_from_mcd
         else ""
     )
+    iqr_part = [
+        f"<p class='note'>IQR rule: a value beyond 1.5 x IQR from the quartiles; "
+        f"{o.rows_with_iqr_outlier:,} rows have at least one.</p>",
+        "<h3>Per feature (IQR rule)</h3>",
+        _table(
+            o.iqr.head(20),
+            formats={"share": _pct, "share_0": _pct, "share_1": _pct},
+            rename={"share_0": "share of 0", "share_1": "share of 1"},
+        ),
+        _figure(figures.iqr_shares(o), "fig-iqr-shares"),
+        "<h3>Per row (robust Mahalanobis distance)</h3>",
+    ]
+    if not o.mcd_features:
+        return "".join([*iqr_part, f"<p>No continuous feature to fit a robust covariance on.{excluded}</p>"])
     return "".join(
         [
-            f"<p class='note'>IQR rule: a value beyond 1.5 x IQR from the quartiles; "
-            f"{o.rows_with_iqr_outlier:,} rows have at least one. Robust Mahalanobis distance: Minimum "
-            f"Covariance Determinant fitted on {o.mcd_sample:,} sampled rows over {len(o.mcd_features)} "
-            "continuous features (median-imputed, right-skewed amounts logged, IQR-scaled), distance "
-            f"computed for every row, cut-off at the 97.5% chi-square quantile ({o.threshold:.2f})."
-            f"{excluded}</p>",
-            "<h3>Per feature (IQR rule)</h3>",
-            _table(
-                o.iqr.head(20),
-                formats={"share": _pct, "share_0": _pct, "share_1": _pct},
-                rename={"share_0": "share of 0", "share_1": "share of 1"},
-            ),
-            _figure(figures.iqr_shares(o), "fig-iqr-shares"),
-            "<h3>Per row (robust Mahalanobis distance)</h3>",
+            *iqr_part,
+            f"<p class='note'>Minimum Covariance Determinant fitted on {o.mcd_sample:,} sampled rows over "
+            f"{len(o.mcd_features)} continuous features (median-imputed, right-skewed amounts logged, "
+            "IQR-scaled), distance computed for every row, cut-off at the 97.5% chi-square quantile "
+            f"({o.threshold:.2f}).{excluded}</p>",
             f"<p>{int(o.flagged.sum()):,} rows flagged: {o.share_1:.2%} of positives, {o.share_0:.2%} of "
             "negatives.</p>",
             _figure(figures.distance_histogram(o, y), "fig-distance"),
