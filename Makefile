@@ -16,7 +16,7 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export FEAST_USAGE := False
 export DO_NOT_TRACK := 1
 
-.PHONY: help setup demo test bench lint format clean redis redis-stop
+.PHONY: help setup browser demo test bench lint format clean redis redis-stop
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -29,10 +29,19 @@ $(VENV)/.synced: pyproject.toml uv.lock
 	$(UV) sync --frozen --all-extras --python 3.11
 	@touch $@
 
+# Debian's chromium, for the test that opens the analysis report headless. Installed only when
+# missing; the lock timeout waits for another apt run instead of failing.
+CHROMIUM := /usr/bin/chromium
+browser: ## Install Debian's chromium (headless report test) when /usr/bin/chromium is missing
+	@test -x $(CHROMIUM) || { echo "installing chromium (apt)"; \
+		$(if $(filter 0,$(shell id -u)),,sudo) apt-get -o DPkg::Lock::Timeout=600 update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) \
+		apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends chromium >/dev/null; }
+
 demo: setup ## Run the whole pipeline on a small generated data set
 	$(BIN)/creditrisk demo
 
-test: setup redis ## Run the test suite (real dbt, DuckDB, Feast, MLflow, FastAPI on small data)
+test: setup browser redis ## Run the test suite (real dbt, DuckDB, Feast, MLflow, FastAPI on small data)
 	$(BIN)/pytest
 
 bench: setup redis ## Run the benchmarks; writes $(CREDITRISK_DATA_DIR)/bench/results.{json,md} (BENCH="a b" to pick, SCALE=small)

@@ -1,0 +1,87 @@
+"""``creditrisk report analysis``: the data analysis report risk teams read before trusting a model."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from creditrisk.cli._app import app, console
+from creditrisk.settings import get_settings
+
+report_app = typer.Typer(help="Reports for risk teams and auditors.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+
+
+class Model(StrEnum):
+    loan_default = "loan_default"
+    company_bankruptcy = "company_bankruptcy"
+
+
+@report_app.command("analysis")
+def analysis(
+    model: Model = typer.Option(..., "--model", help="Which model's data: sets the default label and title."),
+    dataset: Path | None = typer.Option(
+        None, "--dataset", help="Parquet or CSV file to analyse; default: the training set from Feast."
+    ),
+    label: str | None = typer.Option(
+        None, "--label", help="Binary label column (default default_12m / bankruptcy_12m by model)."
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", help="HTML file to write (default $CREDITRISK_DATA_DIR/reports/analysis_<model>.html)."
+    ),
+    time_column: str | None = typer.Option(None, "--time-column", help="Time axis (detected when omitted)."),
+    id_column: list[str] | None = typer.Option(
+        None, "--id-column", help="Identifier column, repeatable (detected when omitted)."
+    ),
+    start: str | None = typer.Option(
+        None, help="Training set: first observation month, YYYY-MM (default: all labelled observations)."
+    ),
+    end: str | None = typer.Option(None, help="Training set: last observation time, YYYY-MM or YYYY-MM-DD."),
+    tsne_sample: int = typer.Option(1_500, help="Rows in the t-SNE sample (0 skips t-SNE)."),
+    seed: int | None = typer.Option(None, help="Random seed for the samples (default CREDITRISK_SEED)."),
+) -> None:
+    """Write one self-contained HTML report: statistics, outliers, collinearity, PCA/t-SNE, time, findings."""
+    from training.report import AnalysisOptions, build_analysis_report
+    from training.report.sources import label_for, load_dataset, load_training_set, parse_month
+
+    settings = get_settings()
+    label = label or label_for(model.value)
+    if dataset is not None:
+        frame = load_dataset(dataset)
+        source = str(dataset)
+    else:
+        window = (parse_month(start) if start else None, parse_month(end) if end else None)
+        with console.status(f"building the {model.value} training set from Feast"):
+            frame = load_training_set(model.value, settings, *window)
+        source = f"training set {model.value}"
+    out_path = out or settings.reports_dir / f"analysis_{model.value}.html"
+    options = AnalysisOptions(tsne_sample=tsne_sample, seed=settings.seed if seed is None else seed)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(f"analysing {len(frame):,} rows", total=None)
+        summary = build_analysis_report(
+            frame,
+            label,
+            model=model.value,
+            time_column=time_column,
+            id_columns=id_column or None,
+            out_path=out_path,
+            options=options,
+            on_section=lambda name: bar.update(task, description=f"{name} ({len(frame):,} rows)"),
+        )
+    console.print(f"[green]wrote[/] {summary.path} from {source}")
+    console.print(
+        f"{summary.n_rows:,} rows, {summary.n_features} features, "
+        f"{summary.label} rate {summary.positive_rate:.2%}; {len(summary.findings)} findings, "
+        f"{sum(summary.seconds.values()):.1f}s"
+    )
+    for finding in summary.findings[:5]:
+        console.print(f"  - {finding}")

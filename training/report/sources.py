@@ -1,0 +1,109 @@
+"""Where the report's frame comes from: a Parquet/CSV file, or the point-in-time training set.
+
+Files come from anywhere (an auditor's extract, a dbt mart), so dates in CSV are recognised by
+name and parsed to UTC, the same as the Parquet/Feast path delivers them.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from creditrisk.errors import ConfigurationError, DataError
+from creditrisk.settings import Settings
+
+#: Label column of each model's training set (docs/contracts.md, section 2).
+MODEL_LABELS = {"loan_default": "default_12m", "company_bankruptcy": "bankruptcy_12m"}
+#: Share of non-empty values that must parse for a CSV column to be taken as a date.
+_DATE_PARSE_SHARE = 0.95
+_DATE_NAME = re.compile(r"(date|timestamp|month|_at$|time$)", re.IGNORECASE)
+
+
+def label_for(model: str) -> str:
+    """The label column a model's training set carries."""
+    try:
+        return MODEL_LABELS[model]
+    except KeyError:
+        raise ConfigurationError(f"unknown model '{model}'; expected one of {sorted(MODEL_LABELS)}") from None
+
+
+def load_dataset(path: Path) -> pd.DataFrame:
+    """Read a Parquet file/folder or a CSV file; timestamps become timezone-aware UTC."""
+    if not path.exists():
+        raise DataError(f"dataset not found: {path}")
+    suffix = path.suffix.lower()
+    try:
+        if path.is_dir() or suffix in {".parquet", ".pq"}:
+            frame = pd.read_parquet(path)
+        elif suffix in {".csv", ".txt", ".gz"}:
+            frame = _parse_csv_dates(pd.read_csv(path, low_memory=False))
+        else:
+            raise DataError(
+                f"dataset {path}: expected a .parquet or .csv file, got '{suffix or 'no suffix'}'"
+            )
+    except DataError:
+        raise
+    except Exception as exc:
+        raise DataError(f"could not read dataset {path}: {exc}") from exc
+    if frame.empty:
+        raise DataError(f"dataset {path} has no rows")
+    return normalise_timestamps(frame)
+
+
+def load_training_set(model: str, settings: Settings, start: Any, end: Any) -> pd.DataFrame:
+    """The point-in-time training set from Feast (``training.datasets``, imported lazily).
+
+    The import is lazy because the report also works on plain files, on machines where the
+    Feast layer is not set up.
+    """
+    try:
+        from training.datasets import build_training_set
+    except ImportError as exc:
+        raise ConfigurationError(
+            "the training-set API (training.datasets) is not available; pass --dataset PATH instead"
+        ) from exc
+    training_set = build_training_set(model, start, end, settings)
+    frame = getattr(training_set, "frame", training_set)
+    if not isinstance(frame, pd.DataFrame) or frame.empty:
+        raise DataError(f"the training set for {model} between {start} and {end} is empty")
+    return normalise_timestamps(frame)
+
+
+def parse_month(value: str) -> datetime:
+    """``YYYY-MM`` or ``YYYY-MM-DD`` as a UTC timestamp (the CLI's --start/--end)."""
+    try:
+        return pd.Timestamp(value if len(value) > 7 else f"{value}-01", tz="UTC").to_pydatetime()
+    except ValueError as exc:
+        raise ConfigurationError(f"not a date: '{value}' (use YYYY-MM or YYYY-MM-DD)") from exc
+
+
+def _parse_csv_dates(frame: pd.DataFrame) -> pd.DataFrame:
+    for column in frame.columns:
+        series = frame[column]
+        if series.dtype != object or not _DATE_NAME.search(str(column)):
+            continue
+        parsed = pd.to_datetime(series, utc=True, errors="coerce", format="mixed")
+        present = series.notna().sum()
+        if present and parsed.notna().sum() >= _DATE_PARSE_SHARE * present:
+            frame[column] = parsed
+    return frame
+
+
+def normalise_timestamps(frame: pd.DataFrame) -> pd.DataFrame:
+    """Naive timestamps and DATE columns (objects of datetime.date) become UTC timestamps."""
+    for column in frame.columns:
+        series = frame[column]
+        if pd.api.types.is_datetime64_any_dtype(series):
+            if getattr(series.dt, "tz", None) is None:
+                frame[column] = series.dt.tz_localize("UTC")
+            else:
+                frame[column] = series.dt.tz_convert("UTC")
+        elif series.dtype == object and _DATE_NAME.search(str(column)):
+            sample = series.dropna().head(20)
+            if len(sample) and all(hasattr(v, "year") and hasattr(v, "month") for v in sample):
+                frame[column] = pd.to_datetime(series, utc=True, errors="coerce")
+    return frame
