@@ -1,5 +1,5 @@
 -- The bankruptcy label is 1 exactly when the bankruptcy falls in (filing_date, filing_date + 12
--- months], is observed at an original (amendment 0) filing, and 0 only with a complete horizon.
+-- months], is observed at an original (amendment 0) filing, and only with a complete horizon.
 with labels as (
     select *, timezone('UTC', event_timestamp)::date as filing_date
     from {{ ref('lbl_company_bankruptcy_12m') }}
@@ -27,7 +27,6 @@ where labels.bankruptcy_12m <> coalesce(
     bankruptcies.bankruptcy_filing_date > labels.filing_date
     and bankruptcies.bankruptcy_filing_date <= labels.filing_date + interval 12 month, false)::bigint
 union all
-select labels.company_id, labels.period_end_date, 'negative label without 12 months of data after it'
+select labels.company_id, labels.period_end_date, 'label without 12 months of data after it'
 from labels
-where labels.bankruptcy_12m = 0
-    and labels.filing_date + interval 12 month > (select last_filing_date from data_end)
+where labels.filing_date + interval 12 month > (select last_filing_date from data_end)

@@ -37,6 +37,10 @@ follow_up as (
     group by all
 ),
 
+data_end as (
+    select max(reporting_month) as last_reporting_month from panel
+),
+
 observation_rows as (
     select labels.loan_id, labels.observation_month, panel.delinquency_status, panel.zero_balance_code
     from labels
@@ -51,6 +55,10 @@ select loan_id, observation_month, 'horizon incomplete: no 12 months of follow-u
 from follow_up
 where not coalesce(has_default_event or has_exit, false)
     and (last_month_seen is null or last_month_seen < observation_month + interval 12 month)
+union all
+select loan_id, observation_month, 'horizon ends after the last reporting month in the data'
+from labels
+where observation_month + interval 12 month > (select last_reporting_month from data_end)
 union all
 select loan_id, observation_month, 'observation is not an active loan under 90 days delinquent'
 from observation_rows

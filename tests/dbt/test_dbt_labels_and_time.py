@@ -23,9 +23,10 @@ def labels_of(built: Built, loan_id: str) -> pd.Series:
     return frame.set_index("observation_month")["default_12m"]
 
 
-def test_prepaid_loan_never_defaults_and_all_months_before_exit_are_complete(crafted_build: Built) -> None:
+def test_prepaid_loan_never_defaults_and_horizons_end_within_the_data(crafted_build: Built) -> None:
     labels = labels_of(crafted_build, "F18Q10000001")  # current 20 months, prepaid (01) at index 19
-    assert list(labels.index) == [month(i) for i in range(19)]
+    # Index 18's horizon (19..30) would end after the data's last month (29), so it is left out.
+    assert list(labels.index) == [month(i) for i in range(18)]
     assert labels.sum() == 0
 
 
@@ -47,6 +48,20 @@ def test_observations_without_12_months_of_follow_up_are_excluded(crafted_build:
     labels = labels_of(crafted_build, "F18Q10000004")  # current for all 30 months (0..29)
     assert labels.index.max() == month(17)  # 17 + 12 = 29, the last month of data
     assert labels.sum() == 0
+
+
+def test_no_label_horizon_runs_past_the_end_of_the_data(crafted_build: Built) -> None:
+    """Early defaults near the data's end are not kept while their negatives are dropped.
+
+    Keeping them filled the latest (out-of-time holdout) months with positives: 61% vs 9%.
+    """
+    loans = crafted_build.mart("lbl_loan_default_12m")
+    last_month = month(29)
+    horizon_end = pd.to_datetime(loans.observation_month) + pd.DateOffset(months=12)
+    assert (horizon_end <= pd.Timestamp(last_month)).all()
+    companies = crafted_build.mart("lbl_company_bankruptcy_12m")
+    statements = crafted_build.mart("feat_company_financials")
+    assert (companies.event_timestamp + pd.DateOffset(months=12) <= statements.event_timestamp.max()).all()
 
 
 def test_loan_label_event_timestamp_is_the_observation_rows_timestamp(crafted_build: Built) -> None:
@@ -101,7 +116,9 @@ def test_bankruptcy_label_window_is_open_closed_and_complete(crafted_build: Buil
     # Bankruptcy on 2019-11-15. The 2018Q3 filing (2018-11-09) + 12 months = 2019-11-09: too early.
     assert bust[dt.date(2018, 9, 30)] == 0
     assert bust[dt.date(2018, 12, 31)] == 1
-    assert bust[dt.date(2019, 6, 30)] == 1
+    # The 2019Q2 filing's horizon runs past the data's end (2020-02-09): left out even though the
+    # bankruptcy inside it is known, so the latest filings are not filled with positives.
+    assert dt.date(2019, 6, 30) not in bust.index
     healthy = labels[labels.company_id == "C000001"]
     # Data ends at the last filing (2020-02-09): only filings up to 2019-02-09 have 12 months after them.
     assert healthy.event_timestamp.max() == pd.Timestamp("2019-02-09", tz="UTC")

@@ -1,7 +1,8 @@
 -- Company bankruptcy within 12 months of an original filing. Definition (also in the YAML):
 -- bankruptcy_12m = 1 if the bankruptcy filing date falls in (filing_date, filing_date + 12 months].
--- Observed at the original statement's filing date (amendment 0). Only complete horizons: a 0
--- needs filing_date + 12 months on or before the last filing date in the data.
+-- Observed at the original statement's filing date (amendment 0). Only complete horizons:
+-- filing_date + 12 months on or before the last filing date in the data, for positives too, so
+-- the latest filings are not filled with bankruptcies whose negatives cannot be known yet.
 with originals as (
     select company_id, period_end_date, filing_date
     from {{ ref('stg_companies__financial_statements') }}
@@ -36,5 +37,4 @@ select
     period_end_date,
     is_bankrupt_within_12m::bigint as bankruptcy_12m
 from labelled
-where is_bankrupt_within_12m
-    or filing_date + interval 12 month <= (select last_filing_date from data_end)
+where filing_date + interval 12 month <= (select last_filing_date from data_end)

@@ -3,7 +3,10 @@
 -- delinquency status >= 3 (90+ days; REO acquisition "RA" counts as beyond 90+) or exits with a
 -- credit-loss zero-balance code (02, 03, 09, 15). Prepaid (01) and other exits are not default.
 -- Observations: active loans (no zero-balance code) with status 0-2 in the observation month.
--- Only complete horizons: all 12 following months reported, or an exit or a default within them.
+-- Only complete horizons: the 12-month horizon ends on or before the last reporting month in the
+-- data, and the loan's 12 following months are all reported (or it exited or defaulted within
+-- them). The first condition matters: keeping early defaults near the data's end while dropping
+-- the loans still being followed would fill the latest months with positives.
 with panel as (
     select
         loan_id,
@@ -13,6 +16,10 @@ with panel as (
         zero_balance_code,
         coalesce(delinquency_status >= 3 or is_reo_acquisition or is_credit_loss_exit, false) as is_default_event
     from {{ ref('stg_freddie__performance') }}
+),
+
+data_end as (
+    select max(month_index) as last_month_index from panel
 ),
 
 horizons as (
@@ -33,6 +40,7 @@ select
 from horizons
 where zero_balance_code is null
     and delinquency_status between 0 and 2
+    and month_index + 12 <= (select last_month_index from data_end)
     and (
         defaults_within_12m
         or exits_within_12m
