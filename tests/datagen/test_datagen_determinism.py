@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from conftest import build
+from datagen_helpers import build
 
 
 def _digests(raw: Path) -> dict[str, str]:
