@@ -63,7 +63,8 @@ ITEMS = STATEMENT_COLUMNS[7:]
 #: Bankruptcy hazard (per quarter, logit) on the statement just filed.
 HAZARD_BASE = -6.9
 _BURN_IN = 8  # quarters simulated before the window (trends need a year of history)
-_MC_PATHS = 256
+#: Monte Carlo paths per statement for the company truth (later quarters of the horizon).
+MC_PATHS = 256
 
 
 @dataclass

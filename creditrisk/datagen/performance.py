@@ -313,7 +313,8 @@ def _record(
         "deferred_upb": st.deferred[idx].copy(),
         "modified": st.modified[idx].copy(),
         "zero_balance_code": codes.copy(),
-        "eltv": np.round(100.0 * upb / value).astype(np.int64),
+        # ELTV, with Freddie Mac's 999 ("not available") on a few rows.
+        "eltv": np.where(rng.random(n) < 0.003, 999, np.round(100.0 * upb / value)).astype(np.int64),
         "dirty": st.dirty[idx].copy(),
         "basis_principal": st.basis_principal[idx].copy(),
         "basis_rate": st.basis_rate[idx].copy(),

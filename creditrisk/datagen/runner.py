@@ -138,7 +138,7 @@ def generate(config: GeneratorConfig, settings: Settings, show_progress: bool = 
         if config.write_truth:
             writer = pq.ParquetWriter(truth_dir / "loan_month_truth.parquet", LOAN_TRUTH_SCHEMA)
         try:
-            for result in generate_quarters(config, macro, raw_dir, on_quarter):
+            for result in generate_quarters(config, macro, raw_dir, on_quarter, config.workers):
                 summary.files[f"freddie/{result.origination_path.name}"] = result.origination_rows
                 summary.files[f"freddie/{result.performance_path.name}"] = result.performance_rows
                 summary.loans += result.origination_rows

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from conftest import build
+from datagen_helpers import build
 
 
 def _digests(raw: Path) -> dict[str, str]:
@@ -52,3 +52,10 @@ def test_files_the_generator_did_not_write_are_never_overwritten_or_deleted(tmp_
     build(tmp_path, loans=100, companies=5, months=6)
     build(tmp_path, loans=100, companies=5, months=6)
     assert other.read_text() == "downloaded\n"
+
+
+def test_worker_processes_give_the_same_bytes(tmp_path: Path) -> None:
+    options = {"loans": 300, "companies": 10, "months": 12, "seed": 5}
+    single = _digests(build(tmp_path / "one", workers=1, **options))
+    parallel = _digests(build(tmp_path / "two", workers=2, **options))
+    assert single == parallel

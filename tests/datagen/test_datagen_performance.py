@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import build, read_pipe
+from datagen_helpers import build, read_pipe
 
 CREDIT_EXITS = {"02", "03", "09", "15"}
 
