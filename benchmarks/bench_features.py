@@ -192,7 +192,7 @@ def _serve(settings: Settings, work: Path):
     raise RuntimeError("feast serve did not start; see " + str(work))
 
 
-def _online(settings: Settings, ids: list[str], work: Path, repeats: int) -> list[Measurement]:
+def _online(settings: Settings, ids: list[str], months: int, work: Path, repeats: int) -> list[Measurement]:
     import httpx
 
     from creditrisk.features import online_features
@@ -201,7 +201,7 @@ def _online(settings: Settings, ids: list[str], work: Path, repeats: int) -> lis
     store = get_feature_store(settings)
     service = store.get_feature_service("loan_default_v1")
     rng = np.random.default_rng(3)
-    as_of = datetime(2030, 1, 1, tzinfo=UTC)
+    as_of = _month(months + 1) + timedelta(days=20)  # just after the last report: within every TTL
     proc, url = _serve(settings, work)
     out: list[Measurement] = []
     try:
@@ -334,7 +334,7 @@ def run(ctx: BenchContext) -> list[Measurement]:
             notes=f"origination + performance views over {feature_rows:,} source rows",
         )
     )
-    out += _online(sqlite, ids, ctx.scratch("serve"), repeats)
+    out += _online(sqlite, ids, months, ctx.scratch("serve"), repeats)
 
     redis_url = _redis_url()
     if redis_url is None:
@@ -357,5 +357,5 @@ def run(ctx: BenchContext) -> list[Measurement]:
             notes=f"origination + performance views over {feature_rows:,} source rows",
         )
     )
-    out += _online(redis_settings, ids, ctx.scratch("serve"), repeats)
+    out += _online(redis_settings, ids, months, ctx.scratch("serve"), repeats)
     return out
