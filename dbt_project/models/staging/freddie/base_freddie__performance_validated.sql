@@ -1,9 +1,9 @@
-{{ config(materialized='view') }}
+{{ config(materialized='table') }}
 -- Performance lines typed and checked: each row carries the first rule it breaks (reject_reason)
 -- or NULL. Duplicates of (loan, month) keep the first line read; the others are rejected.
 -- Rows of loans without a valid origination record are rejected too (nothing to join them to).
--- A view: the staged model and the rejected model each read it once; only the columns they use
--- are parsed.
+-- A table, so the raw lines are parsed once for both the staged and the rejected model; the raw
+-- line text is kept only for rejected rows.
 with lines as (
     select
         source_file, line_number, line, field_count, layout, loan_sequence_number,
@@ -73,13 +73,14 @@ duplicated_keys as (
 )
 
 select
-    checked.* exclude (rule_violation),
+    checked.* exclude (rule_violation, line),
     case
         when checked.rule_violation is not null then checked.rule_violation
         when duplicated_keys.kept_line <> checked.source_file || ':' || lpad(checked.line_number::varchar, 12, '0')
             then 'duplicate loan and reporting month ' || checked.loan_sequence_number || ' '
                 || strftime(checked.reporting_month, '%Y-%m') || ' (an earlier line was kept)'
-    end as reject_reason
+    end as reject_reason,
+    case when reject_reason is not null then checked.line end as line
 from checked
 left join duplicated_keys
     on checked.rule_violation is null
