@@ -1,9 +1,22 @@
-{{ config(materialized='table') }}
+{{
+  config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where reporting_month is null or reporting_month > (select coalesce(max(reporting_month), date '0001-01-01') from {{ this }} where reject_reason is null){% endif %}"
+  )
+}}
 -- Performance lines typed and checked: each row carries the first rule it breaks (reject_reason)
 -- or NULL. Duplicates of (loan, month) keep the first line read; the others are rejected.
 -- Rows of loans without a valid origination record are rejected too (nothing to join them to).
 -- A table, so the raw lines are parsed once for both the staged and the rejected model; the raw
 -- line text is kept only for rejected rows.
+--
+-- Incremental by reporting month: a run parses only lines whose reporting period (compared as
+-- YYYYMM text before any parsing) is after the latest accepted month already here, plus the lines
+-- whose period does not parse at all. The pre-hook first deletes exactly that open tail (rows after
+-- the latest accepted month, and rows without a month), so re-checking it never counts a line
+-- twice. A line for an older month added later needs --full-refresh (the row-conservation test
+-- would flag it); line numbers refer to the file as it was when the line was parsed.
 with lines as (
     select
         source_file, line_number, line, field_count, layout, loan_sequence_number,
@@ -12,6 +25,14 @@ with lines as (
         zero_balance_effective_date, current_interest_rate, current_deferred_upb, ddlpi,
         payment_deferral_flag, eltv, borrower_assistance_status_code, delinquency_due_to_disaster
     from {{ ref('base_freddie__performance_lines') }}
+    {% if is_incremental() %}
+    where raw_reporting_period > (
+            select coalesce(max(strftime(reporting_month, '%Y%m')), '')
+            from {{ this }}
+            where reject_reason is null
+        )
+        or {{ yyyymm_to_date('raw_reporting_period') }} is null
+    {% endif %}
 ),
 
 loans as (
