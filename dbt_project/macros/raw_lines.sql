@@ -100,3 +100,11 @@ timezone('UTC', ({{ expr }})::timestamp)
 {% macro run_created_timestamp() -%}
 '{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}+00'::timestamptz
 {%- endmacro %}
+
+{# The latest reporting month (YYYYMM text) with an accepted row in an incremental model; '' if none. #}
+{% macro latest_accepted_month(relation) -%}
+  {%- if execute -%}
+    {%- set result = run_query("select coalesce(max(strftime(reporting_month, '%Y%m')), '') from " ~ relation ~ " where reject_reason is null") -%}
+    {{- result.columns[0].values()[0] -}}
+  {%- endif -%}
+{%- endmacro %}

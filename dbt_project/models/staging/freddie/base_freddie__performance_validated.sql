@@ -26,11 +26,9 @@ with lines as (
         payment_deferral_flag, eltv, borrower_assistance_status_code, delinquency_due_to_disaster
     from {{ ref('base_freddie__performance_lines') }}
     {% if is_incremental() %}
-    where raw_reporting_period > (
-            select coalesce(max(strftime(reporting_month, '%Y%m')), '')
-            from {{ this }}
-            where reject_reason is null
-        )
+    -- A constant (looked up before the query is planned), so DuckDB filters the raw lines before
+    -- it splits and parses them.
+    where raw_reporting_period > '{{ latest_accepted_month(this) }}'
         or {{ yyyymm_to_date('raw_reporting_period') }} is null
     {% endif %}
 ),
