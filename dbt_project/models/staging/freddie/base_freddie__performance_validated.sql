@@ -1,9 +1,22 @@
-{{ config(materialized='view') }}
+{{
+  config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where reporting_month is null or reporting_month > (select coalesce(max(reporting_month), date '0001-01-01') from {{ this }} where reject_reason is null){% endif %}"
+  )
+}}
 -- Performance lines typed and checked: each row carries the first rule it breaks (reject_reason)
 -- or NULL. Duplicates of (loan, month) keep the first line read; the others are rejected.
 -- Rows of loans without a valid origination record are rejected too (nothing to join them to).
--- A view: the staged model and the rejected model each read it once; only the columns they use
--- are parsed.
+-- A table, so the raw lines are parsed once for both the staged and the rejected model; the raw
+-- line text is kept only for rejected rows.
+--
+-- Incremental by reporting month: a run parses only lines whose reporting period (compared as
+-- YYYYMM text before any parsing) is after the latest accepted month already here, plus the lines
+-- whose period does not parse at all. The pre-hook first deletes exactly that open tail (rows after
+-- the latest accepted month, and rows without a month), so re-checking it never counts a line
+-- twice. A line for an older month added later needs --full-refresh (the row-conservation test
+-- would flag it); line numbers refer to the file as it was when the line was parsed.
 with lines as (
     select
         source_file, line_number, line, field_count, layout, loan_sequence_number,
@@ -12,6 +25,12 @@ with lines as (
         zero_balance_effective_date, current_interest_rate, current_deferred_upb, ddlpi,
         payment_deferral_flag, eltv, borrower_assistance_status_code, delinquency_due_to_disaster
     from {{ ref('base_freddie__performance_lines') }}
+    {% if is_incremental() %}
+    -- A constant (looked up before the query is planned), so DuckDB filters the raw lines before
+    -- it splits and parses them.
+    where raw_reporting_period > '{{ latest_accepted_month(this) }}'
+        or {{ yyyymm_to_date('raw_reporting_period') }} is null
+    {% endif %}
 ),
 
 loans as (
@@ -73,13 +92,14 @@ duplicated_keys as (
 )
 
 select
-    checked.* exclude (rule_violation),
+    checked.* exclude (rule_violation, line),
     case
         when checked.rule_violation is not null then checked.rule_violation
         when duplicated_keys.kept_line <> checked.source_file || ':' || lpad(checked.line_number::varchar, 12, '0')
             then 'duplicate loan and reporting month ' || checked.loan_sequence_number || ' '
                 || strftime(checked.reporting_month, '%Y-%m') || ' (an earlier line was kept)'
-    end as reject_reason
+    end as reject_reason,
+    case when reject_reason is not null then checked.line end as line
 from checked
 left join duplicated_keys
     on checked.rule_violation is null
