@@ -1,0 +1,136 @@
+"""Where the API gets features: the Feast online store through the feature layer's helpers.
+
+The feature layer (``creditrisk.features``) owns the Feast repo and the lookup; this module
+only shapes its answer for scoring: the model's feature columns in the model's order, which ids
+were found, and when each feature view's value became known, with a stale flag past the view's
+TTL. Any failure to reach the store is a :class:`FeatureStoreUnavailableError` (HTTP 503).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from creditrisk.settings import Settings
+from serving.errors import FeatureStoreUnavailableError
+from serving.models import ServedModel
+
+logger = logging.getLogger(__name__)
+
+TIMESTAMP_SUFFIX = "__event_timestamp"
+
+
+@dataclass
+class FeatureLookup:
+    """Features for a list of ids, row i for id i."""
+
+    frame: pd.DataFrame  # model.feature_names columns
+    found: np.ndarray  # bool per row
+    timestamps: pd.DataFrame  # one column per feature view, UTC timestamps (NaT when unknown)
+    ttls: dict[str, timedelta | None]
+
+    def freshness(self, row: int, now: datetime) -> dict[str, Any]:
+        """Feature timestamps of one row and whether any view is older than its TTL."""
+        stamps: dict[str, datetime | None] = {}
+        stale: list[str] = []
+        for view in self.timestamps.columns:
+            value = self.timestamps.iat[row, self.timestamps.columns.get_loc(view)]
+            stamp = None if pd.isna(value) else pd.Timestamp(value).to_pydatetime()
+            stamps[view] = stamp
+            ttl = self.ttls.get(view)
+            if stamp is not None and ttl and now - stamp > ttl:
+                stale.append(view)
+        return {
+            "feature_timestamps": stamps,
+            "ttl_seconds": {v: (t.total_seconds() if t else None) for v, t in self.ttls.items()},
+            "stale": bool(stale),
+            "stale_views": stale,
+        }
+
+
+class FeatureSource(Protocol):
+    def fetch(self, model: ServedModel, ids: list[str]) -> FeatureLookup: ...
+
+    def ping(self) -> None: ...
+
+
+class FeastOnlineSource:
+    """Online features through ``creditrisk.features.online_features`` (docs/contracts.md section 3)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._ttls: dict[str, dict[str, timedelta | None]] = {}
+        self._lock = threading.Lock()
+
+    def fetch(self, model: ServedModel, ids: list[str]) -> FeatureLookup:
+        from creditrisk.features import online_features
+
+        try:
+            raw = online_features(self.settings, model.name, ids)
+        except Exception as exc:
+            raise FeatureStoreUnavailableError(f"online store unreachable: {exc}") from exc
+        return shape_lookup(raw, model, ids, self.view_ttls(model))
+
+    def view_ttls(self, model: ServedModel) -> dict[str, timedelta | None]:
+        """TTL per feature view of the model's feature service, read once from the registry."""
+        if model.feature_service not in self._ttls:
+            with self._lock:
+                self._ttls[model.feature_service] = feature_service_ttls(self.settings, model.feature_service)
+        return self._ttls[model.feature_service]
+
+    def ping(self) -> None:
+        """Reach the online store with one real lookup (readiness)."""
+        from creditrisk.features import get_feature_store
+
+        try:
+            store = get_feature_store(self.settings)
+            store.list_feature_services()
+        except Exception as exc:
+            raise FeatureStoreUnavailableError(f"online store unreachable: {exc}") from exc
+
+
+def feature_service_ttls(settings: Settings, service: str) -> dict[str, timedelta | None]:
+    from creditrisk.features import get_feature_store
+
+    try:
+        store = get_feature_store(settings)
+        fs = store.get_feature_service(service)
+        out: dict[str, timedelta | None] = {}
+        for projection in fs.feature_view_projections:
+            ttl = store.get_feature_view(projection.name).ttl
+            out[projection.name] = ttl if ttl and ttl.total_seconds() > 0 else None
+        return out
+    except Exception as exc:
+        raise FeatureStoreUnavailableError(f"feature registry unreadable: {exc}") from exc
+
+
+def shape_lookup(
+    raw: pd.DataFrame, model: ServedModel, ids: list[str], ttls: dict[str, timedelta | None]
+) -> FeatureLookup:
+    """The feature layer's frame as a :class:`FeatureLookup` (rows in ``ids`` order)."""
+    missing = [c for c in model.feature_names if c not in raw.columns]
+    if missing:
+        raise FeatureStoreUnavailableError(
+            f"feature service {model.feature_service} does not provide {', '.join(missing)}"
+        )
+    frame = raw[model.feature_names].reset_index(drop=True)
+    ts_cols = [c for c in raw.columns if c.endswith(TIMESTAMP_SUFFIX)]
+    timestamps = raw[ts_cols].reset_index(drop=True)
+    timestamps.columns = [c.removesuffix(TIMESTAMP_SUFFIX) for c in ts_cols]
+    for col in timestamps.columns:
+        timestamps[col] = pd.to_datetime(timestamps[col], utc=True)
+    if "found" in raw.columns:
+        found = raw["found"].to_numpy(dtype=bool)
+    else:
+        found = frame.notna().any(axis=1).to_numpy()
+    return FeatureLookup(frame=frame, found=found, timestamps=timestamps, ttls=ttls)
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
