@@ -24,6 +24,7 @@ from serving.models import ServedModel
 logger = logging.getLogger(__name__)
 
 TIMESTAMP_SUFFIX = "__event_timestamp"
+FOUND_COLUMN = "features_found"
 
 
 @dataclass
@@ -61,50 +62,70 @@ class FeatureSource(Protocol):
 
 
 class FeastOnlineSource:
-    """Online features through ``creditrisk.features.online_features`` (docs/contracts.md section 3)."""
+    """Online features through ``creditrisk.features.online_features`` (docs/contracts.md section 3).
+
+    One ``FeatureStore`` is built on first use and kept (building one reads the registry); the
+    TTL of each feature view is read once per feature service.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self._store: Any = None
         self._ttls: dict[str, dict[str, timedelta | None]] = {}
         self._lock = threading.Lock()
+
+    def store(self) -> Any:
+        if self._store is None:
+            with self._lock:
+                if self._store is None:
+                    from creditrisk.features import get_feature_store
+                    from creditrisk.features.store import require_applied
+
+                    try:
+                        require_applied(self.settings)
+                        self._store = get_feature_store(self.settings)
+                    except Exception as exc:
+                        raise FeatureStoreUnavailableError(f"online store unreachable: {exc}") from exc
+        return self._store
 
     def fetch(self, model: ServedModel, ids: list[str]) -> FeatureLookup:
         from creditrisk.features import online_features
 
+        store = self.store()
+        ttls = self.view_ttls(model)
         try:
-            raw = online_features(self.settings, model.name, ids)
+            raw = online_features(self.settings, model.name, ids, store=store)
         except Exception as exc:
             raise FeatureStoreUnavailableError(f"online store unreachable: {exc}") from exc
-        return shape_lookup(raw, model, ids, self.view_ttls(model))
+        return shape_lookup(raw, model, ids, ttls)
 
     def view_ttls(self, model: ServedModel) -> dict[str, timedelta | None]:
-        """TTL per feature view of the model's feature service, read once from the registry."""
+        """TTL per stored feature view of the model's feature service, read once."""
         if model.feature_service not in self._ttls:
-            with self._lock:
-                self._ttls[model.feature_service] = feature_service_ttls(self.settings, model.feature_service)
+            self._ttls[model.feature_service] = feature_service_ttls(self.store(), model.feature_service)
         return self._ttls[model.feature_service]
 
     def ping(self) -> None:
-        """Reach the online store with one real lookup (readiness)."""
-        from creditrisk.features import get_feature_store
+        """Reach the online store with a real lookup of an id nobody has (readiness)."""
+        from creditrisk.features import online_features
+        from creditrisk.features.models import MODELS
 
+        store = self.store()
         try:
-            store = get_feature_store(self.settings)
-            store.list_feature_services()
+            online_features(self.settings, next(iter(MODELS)), ["__readiness_probe__"], store=store)
         except Exception as exc:
             raise FeatureStoreUnavailableError(f"online store unreachable: {exc}") from exc
 
 
-def feature_service_ttls(settings: Settings, service: str) -> dict[str, timedelta | None]:
-    from creditrisk.features import get_feature_store
+def feature_service_ttls(store: Any, service: str) -> dict[str, timedelta | None]:
+    from creditrisk.features.online import service_layout
 
     try:
-        store = get_feature_store(settings)
-        fs = store.get_feature_service(service)
+        _, by_view, _ = service_layout(store, service)
         out: dict[str, timedelta | None] = {}
-        for projection in fs.feature_view_projections:
-            ttl = store.get_feature_view(projection.name).ttl
-            out[projection.name] = ttl if ttl and ttl.total_seconds() > 0 else None
+        for view in by_view:
+            ttl = store.get_feature_view(view).ttl
+            out[view] = ttl if ttl and ttl.total_seconds() > 0 else None
         return out
     except Exception as exc:
         raise FeatureStoreUnavailableError(f"feature registry unreadable: {exc}") from exc
@@ -125,8 +146,8 @@ def shape_lookup(
     timestamps.columns = [c.removesuffix(TIMESTAMP_SUFFIX) for c in ts_cols]
     for col in timestamps.columns:
         timestamps[col] = pd.to_datetime(timestamps[col], utc=True)
-    if "found" in raw.columns:
-        found = raw["found"].to_numpy(dtype=bool)
+    if FOUND_COLUMN in raw.columns:
+        found = raw[FOUND_COLUMN].to_numpy(dtype=bool)
     else:
         found = frame.notna().any(axis=1).to_numpy()
     return FeatureLookup(frame=frame, found=found, timestamps=timestamps, ttls=ttls)

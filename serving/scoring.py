@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from serving.models import ServedModel
+from serving.models import ServedModel, probability_from_output
 
 
 @dataclass
@@ -50,11 +50,14 @@ def score_frame(
     if rows.size == 0:
         return results
     features = frame.iloc[rows] if rows.size != len(frame) else frame
-    probabilities = np.asarray(model.artifact.predict_proba(features), dtype=float).reshape(-1)
     explanation = model.artifact.explain(features)
     base = np.broadcast_to(np.asarray(explanation.base_value, dtype=float).reshape(-1), (rows.size,))
     contributions = explanation.contributions
     contrib_values = contributions.to_numpy(dtype=float)
+    if model.proba_from_explanation:  # verified at load time to equal predict_proba
+        probabilities = probability_from_output(explanation)
+    else:
+        probabilities = np.asarray(model.artifact.predict_proba(features), dtype=float).reshape(-1)
     contrib_names = list(contributions.columns)
     columns = list(features.columns)
     value_columns = set(columns)
