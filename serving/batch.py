@@ -109,11 +109,14 @@ def historical_features(
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Point-in-time features for (id, as_of) pairs, rows in input order, plus a found flag."""
     from creditrisk.features import get_feature_store
+    from creditrisk.features.models import REQUEST_TIME_FIELD
 
     entity_df = pd.DataFrame(
         {model.entity_key: ids, "event_timestamp": as_of.to_numpy(), ROW_ID: np.arange(len(ids))}
     )
     entity_df["event_timestamp"] = pd.to_datetime(entity_df["event_timestamp"], utc=True)
+    # On-demand features age stored values to the decision time, which here is the as-of time.
+    entity_df[REQUEST_TIME_FIELD] = entity_df["event_timestamp"]
     try:
         store = get_feature_store(settings)
         service = store.get_feature_service(model.feature_service)
