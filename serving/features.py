@@ -83,7 +83,7 @@ class FeastOnlineSource:
 
                     try:
                         require_applied(self.settings)
-                        self._store = get_feature_store(self.settings)
+                        self._store = RegistrySnapshotStore(get_feature_store(self.settings))
                     except Exception as exc:
                         raise FeatureStoreUnavailableError(f"online store unreachable: {exc}") from exc
         return self._store
@@ -115,6 +115,36 @@ class FeastOnlineSource:
             online_features(self.settings, next(iter(MODELS)), ["__readiness_probe__"], store=store)
         except Exception as exc:
             raise FeatureStoreUnavailableError(f"online store unreachable: {exc}") from exc
+
+
+class RegistrySnapshotStore:
+    """A ``FeatureStore`` whose registry look-ups are read once and then served from memory.
+
+    ``FeatureStore.get_feature_service`` defaults to ``allow_cache=False``: every call re-reads
+    the registry file, converts its protos again (with runtime type checks) and, by refreshing
+    the registry, clears Feast's own per-service request-context cache, so the next
+    ``get_online_features`` resolves every view again. Measured, that was over half of a
+    single-loan lookup. Serving's registry does not change under it (a reload builds a new
+    store), so the lookups are kept here and everything else is passed through.
+    """
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+        self._services: dict[str, Any] = {}
+        self._on_demand: list[Any] | None = None
+
+    def get_feature_service(self, name: str, allow_cache: bool = True) -> Any:
+        if name not in self._services:
+            self._services[name] = self._store.get_feature_service(name, allow_cache=True)
+        return self._services[name]
+
+    def list_on_demand_feature_views(self, *args: Any, **kwargs: Any) -> list[Any]:
+        if self._on_demand is None:
+            self._on_demand = self._store.list_on_demand_feature_views(*args, **kwargs)
+        return self._on_demand
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
 
 
 def feature_service_ttls(store: Any, service: str) -> dict[str, timedelta | None]:
