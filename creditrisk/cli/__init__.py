@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from creditrisk.cli import config as _config  # noqa: F401  (registers `config`)
 from creditrisk.cli import demo as _demo  # noqa: F401  (registers `demo`)
+from creditrisk.cli import train as _train  # noqa: F401  (registers `train`, `package`)
 from creditrisk.cli._app import app, main
 
 __all__ = ["app", "main"]
