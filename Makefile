@@ -16,7 +16,7 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export FEAST_USAGE := False
 export DO_NOT_TRACK := 1
 
-.PHONY: help setup demo test bench lint format clean
+.PHONY: help setup demo test bench lint format clean redis redis-stop
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -32,11 +32,35 @@ $(VENV)/.synced: pyproject.toml uv.lock
 demo: setup ## Run the whole pipeline on a small generated data set
 	$(BIN)/creditrisk demo
 
-test: setup ## Run the test suite (real dbt, DuckDB, Feast, MLflow, FastAPI on small data)
+test: setup redis ## Run the test suite (real dbt, DuckDB, Feast, MLflow, FastAPI on small data)
 	$(BIN)/pytest
 
-bench: setup ## Run the benchmarks; writes $(CREDITRISK_DATA_DIR)/bench/results.{json,md} (BENCH="a b" to pick, SCALE=small)
+bench: setup redis ## Run the benchmarks; writes $(CREDITRISK_DATA_DIR)/bench/results.{json,md} (BENCH="a b" to pick, SCALE=small)
 	$(PY) -m benchmarks $(if $(BENCH),--only $(BENCH)) --scale $(or $(SCALE),full)
+
+# Redis for the Feast online-store tests and benchmarks: Debian's redis-server, installed with apt
+# when missing, one daemon on a fixed loopback port; its pid file, log and dump live in REDIS_DIR.
+REDIS_PORT ?= 6399
+REDIS_DIR ?= /tmp/creditrisk-redis-$(REDIS_PORT)
+export CREDITRISK_TEST_REDIS_URL ?= 127.0.0.1:$(REDIS_PORT)
+
+redis: ## Install redis-server (apt) if missing and start one on 127.0.0.1:$(REDIS_PORT) for tests
+	@command -v redis-server >/dev/null 2>&1 || { \
+		echo "installing redis-server (apt)"; \
+		$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq redis-server >/dev/null; }
+	@mkdir -p $(REDIS_DIR)
+	@if redis-cli -h 127.0.0.1 -p $(REDIS_PORT) ping >/dev/null 2>&1; then \
+		echo "redis already running on 127.0.0.1:$(REDIS_PORT)"; \
+	else \
+		redis-server --port $(REDIS_PORT) --bind 127.0.0.1 --daemonize yes --save '' --appendonly no \
+			--dir $(REDIS_DIR) --pidfile $(REDIS_DIR)/redis.pid --logfile $(REDIS_DIR)/redis.log && \
+		for i in $$(seq 50); do redis-cli -h 127.0.0.1 -p $(REDIS_PORT) ping >/dev/null 2>&1 && break; sleep 0.1; done; \
+		redis-cli -h 127.0.0.1 -p $(REDIS_PORT) ping >/dev/null && echo "redis started on 127.0.0.1:$(REDIS_PORT)"; \
+	fi
+
+redis-stop: ## Stop the test Redis started by `make redis`
+	@if [ -f $(REDIS_DIR)/redis.pid ]; then kill $$(cat $(REDIS_DIR)/redis.pid) && rm -f $(REDIS_DIR)/redis.pid; fi
 
 lint: setup ## ruff check and format check
 	$(BIN)/ruff check .

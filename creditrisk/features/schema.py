@@ -1,0 +1,167 @@
+"""The feature views' schemas come from the dbt mart YAML, and are checked against it.
+
+``dbt_project/models/marts/_marts__models.yml`` is the single source of truth for the marts'
+columns. ``feature_repo/mart_schemas.py`` is generated from it (``python -m
+creditrisk.features.schema --write``) and committed, so the Feast definitions are plain,
+reviewable code. Two checks keep them honest (both run in the tests):
+
+- :func:`render_mart_schemas` must reproduce the committed file byte for byte, and
+- :func:`check_feature_views` compares every registered feature view field with the YAML.
+
+Renaming or retyping a dbt column therefore fails a test, not a production request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from creditrisk.errors import ConfigurationError
+from creditrisk.settings import PROJECT_ROOT
+
+MARTS_YAML = PROJECT_ROOT / "dbt_project" / "models" / "marts" / "_marts__models.yml"
+GENERATED_MODULE = PROJECT_ROOT / "feature_repo" / "mart_schemas.py"
+
+#: dbt data type -> Feast type name (``feast.types``). Dates become Unix timestamps in Feast.
+DBT_TO_FEAST: dict[str, str] = {
+    "DOUBLE": "Float64",
+    "BIGINT": "Int64",
+    "VARCHAR": "String",
+    "BOOLEAN": "Bool",
+    "DATE": "UnixTimestamp",
+    "TIMESTAMP WITH TIME ZONE": "UnixTimestamp",
+}
+
+FEATURE_MARTS = ("feat_loan_origination", "feat_loan_monthly_performance", "feat_company_financials")
+
+
+@dataclass(frozen=True)
+class MartColumn:
+    name: str
+    data_type: str
+    role: str
+    description: str
+
+    @property
+    def feast_type(self) -> str:
+        try:
+            return DBT_TO_FEAST[self.data_type.upper()]
+        except KeyError:
+            raise ConfigurationError(
+                f"column '{self.name}' has dbt type {self.data_type}, which has no Feast mapping"
+            ) from None
+
+
+def load_marts(path: Path = MARTS_YAML) -> dict[str, list[MartColumn]]:
+    """Every mart's columns, in YAML order."""
+    if not path.exists():
+        raise ConfigurationError(f"dbt mart YAML not found: {path}")
+    doc = yaml.safe_load(path.read_text())
+    marts: dict[str, list[MartColumn]] = {}
+    for model in doc.get("models", []):
+        marts[model["name"]] = [
+            MartColumn(
+                name=col["name"],
+                data_type=str(col.get("data_type", "")),
+                role=str((col.get("meta") or {}).get("role", "")),
+                description=" ".join(str(col.get("description", "")).split()),
+            )
+            for col in model.get("columns", [])
+        ]
+    return marts
+
+
+def _const(mart: str, role: str) -> str:
+    return f"{mart.upper()}_{role.upper()}S"
+
+
+def render_mart_schemas(path: Path = MARTS_YAML) -> str:
+    """The text of ``feature_repo/mart_schemas.py`` for the YAML at ``path``."""
+    marts = load_marts(path)
+    lines = [
+        "# ruff: noqa: E501",
+        '"""Feast fields of the dbt feature marts. GENERATED from',
+        "dbt_project/models/marts/_marts__models.yml by `python -m creditrisk.features.schema --write`;",
+        "do not edit by hand (tests/features/test_schema_contract.py fails when it is stale).",
+        '"""',
+        "",
+        "from feast import Field",
+        "from feast.types import Bool, Float64, Int64, String, UnixTimestamp  # noqa: F401",
+        "",
+    ]
+    for mart in FEATURE_MARTS:
+        if mart not in marts:
+            raise ConfigurationError(f"mart '{mart}' is missing from {path}")
+        for role in ("feature", "attribute"):
+            lines.append(f"{_const(mart, role)} = [")
+            for col in marts[mart]:
+                if col.role == role:
+                    lines += [
+                        "    Field(",
+                        f"        name={json.dumps(col.name)},",
+                        f"        dtype={col.feast_type},",
+                        f"        description={json.dumps(col.description)},",
+                        "    ),",
+                    ]
+            lines.append("]")
+            lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def check_feature_views(feature_views, path: Path = MARTS_YAML) -> list[str]:
+    """Problems where a feature view disagrees with its mart's YAML (empty list = agreement).
+
+    Each view must read a mart named in the YAML (by its source file name), its entity key and
+    timestamps must be columns of that mart, each field must be a column of the same Feast type,
+    and every ``feature``-role column of the mart must be a field (nothing silently dropped).
+    """
+    marts = load_marts(path)
+    problems: list[str] = []
+    for fv in feature_views:
+        mart = Path(fv.batch_source.path).stem
+        if mart not in marts:
+            problems.append(f"{fv.name}: source {mart} is not a mart in the dbt YAML")
+            continue
+        columns = {c.name: c for c in marts[mart]}
+        wanted = [*fv.join_keys, fv.batch_source.timestamp_field, fv.batch_source.created_timestamp_column]
+        problems += [f"{fv.name}: {c} is not a column of {mart}" for c in wanted if c and c not in columns]
+        for field in fv.schema:
+            if field.name in fv.join_keys:
+                continue
+            col = columns.get(field.name)
+            if col is None:
+                problems.append(f"{fv.name}.{field.name}: no such column in {mart}")
+            elif str(field.dtype) != col.feast_type:
+                problems.append(
+                    f"{fv.name}.{field.name}: Feast type {field.dtype} but dbt says "
+                    f"{col.data_type} ({col.feast_type})"
+                )
+        field_names = {f.name for f in fv.schema}
+        problems += [
+            f"{fv.name}: feature column {c.name} of {mart} is not in the view"
+            for c in marts[mart]
+            if c.role == "feature" and c.name not in field_names
+        ]
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Generate feature_repo/mart_schemas.py from the dbt YAML.")
+    parser.add_argument("--write", action="store_true", help="write the file (default: check it is current)")
+    args = parser.parse_args(argv)
+    text = render_mart_schemas()
+    if args.write:
+        GENERATED_MODULE.write_text(text)
+        return 0
+    current = GENERATED_MODULE.read_text() if GENERATED_MODULE.exists() else ""
+    if current != text:
+        raise SystemExit(f"{GENERATED_MODULE} is stale; run python -m creditrisk.features.schema --write")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,44 @@
+"""Batch sources: the dbt feature marts (Parquet) under ``$CREDITRISK_DATA_DIR/marts``.
+
+The path is read from the settings when this module is imported (Feast imports repo modules
+to collect definitions, so this is configuration, not work). Feast's DuckDB offline store
+reads a relative FileSource path against the process's working directory, not the repo, so
+the path is made absolute here; every data dir (each test, each checkout) gets sources that
+point at its own marts, and `feast apply` stores those absolute paths in that data dir's
+registry.
+
+``event_timestamp`` is when a row became known (the filing date of a statement, the
+publication of a monthly performance file); ``created_timestamp`` breaks ties between two
+versions with the same event time (the later write wins).
+"""
+
+from feast import FileSource
+from feast.data_format import ParquetFormat
+
+from creditrisk.settings import Settings
+
+MARTS_DIR = Settings().marts_dir
+
+
+def _mart_source(mart: str, description: str) -> FileSource:
+    return FileSource(
+        name=mart,
+        path=str(MARTS_DIR / f"{mart}.parquet"),
+        file_format=ParquetFormat(),
+        timestamp_field="event_timestamp",
+        created_timestamp_column="created_timestamp",
+        description=description,
+    )
+
+
+loan_origination_source = _mart_source(
+    "feat_loan_origination", "One row per loan, known at origination (dbt mart feat_loan_origination)."
+)
+loan_monthly_performance_source = _mart_source(
+    "feat_loan_monthly_performance",
+    "One row per loan and reporting month, known 15 days after the month ends.",
+)
+company_financials_source = _mart_source(
+    "feat_company_financials",
+    "One row per company and filing date; restatements are new rows at their own filing date.",
+)

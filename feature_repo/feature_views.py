@@ -1,0 +1,72 @@
+"""Feature views, one per feature mart, named for their grain.
+
+Fields come from ``mart_schemas`` (generated from the dbt YAML and checked against it). Each
+``ttl`` says how long a value may be used after its ``event_timestamp``: past it, a lookup
+returns null instead of a stale value, in training and online alike.
+"""
+
+from datetime import timedelta
+
+from data_sources import (
+    company_financials_source,
+    loan_monthly_performance_source,
+    loan_origination_source,
+)
+from entities import company, loan
+from feast import FeatureView, Field
+from feast.types import UnixTimestamp
+from mart_schemas import (
+    FEAT_COMPANY_FINANCIALS_FEATURES,
+    FEAT_LOAN_MONTHLY_PERFORMANCE_FEATURES,
+    FEAT_LOAN_ORIGINATION_FEATURES,
+)
+
+loan_origination = FeatureView(
+    name="loan_origination",
+    entities=[loan],
+    # Origination terms never change and loans run up to 40 years: effectively static, so the
+    # TTL is the longest loan term (plus a year's slack) rather than any freshness bound.
+    ttl=timedelta(days=41 * 365),
+    schema=FEAT_LOAN_ORIGINATION_FEATURES,
+    source=loan_origination_source,
+    online=True,
+    description="What was known about the loan when it was originated.",
+    tags={"mart": "feat_loan_origination", "grain": "loan"},
+)
+
+loan_monthly_performance = FeatureView(
+    name="loan_monthly_performance",
+    entities=[loan],
+    # A new month is published every ~30 days (month end + 15 days). 75 days lets one monthly
+    # file be late or missing; a loan with no report for longer has exited (prepaid, REO) or its
+    # feed is broken, and scoring it on delinquency data that old would be misleading.
+    ttl=timedelta(days=75),
+    schema=[
+        *FEAT_LOAN_MONTHLY_PERFORMANCE_FEATURES,
+        # Not a model feature: the on-demand view needs it to age the report to request time.
+        Field(name="reporting_month", dtype=UnixTimestamp, description="Reporting month (1st)."),
+    ],
+    source=loan_monthly_performance_source,
+    online=True,
+    description="The loan's latest monthly servicing report, with backward-looking windows and macro.",
+    tags={"mart": "feat_loan_monthly_performance", "grain": "loan x reporting month"},
+)
+
+company_financials = FeatureView(
+    name="company_financials",
+    entities=[company],
+    # Statements are quarterly; a 10-Q is filed ~45 days after quarter end but the annual 10-K up
+    # to ~90 days, so consecutive filings can be ~4.5 months apart. 183 days (6 months) covers
+    # that plus a month's slack; a company silent for longer has missed a filing, and its
+    # ratios are too old to score on.
+    ttl=timedelta(days=183),
+    schema=[
+        *FEAT_COMPANY_FINANCIALS_FEATURES,
+        # Not a model feature: the on-demand view measures the statement's age from it.
+        Field(name="period_end_date", dtype=UnixTimestamp, description="Fiscal period end of the statement."),
+    ],
+    source=company_financials_source,
+    online=True,
+    description="Ratios of the latest statement filed (original or restatement) and their 4-quarter trends.",
+    tags={"mart": "feat_company_financials", "grain": "company x filing date"},
+)
