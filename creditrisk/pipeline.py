@@ -86,6 +86,12 @@ def _dataset_step(settings: Settings, options: DemoOptions) -> StepResult:
     return dataset_step(settings, options)
 
 
+def _train_step(settings: Settings, options: DemoOptions) -> StepResult:
+    from training.steps import train_step
+
+    return train_step(settings, options)
+
+
 def demo_steps() -> list[Step]:
     """The demo's steps in order. Each layer appends its own here as it lands."""
     return [
@@ -94,6 +100,7 @@ def demo_steps() -> list[Step]:
         Step("dbt", "dbt build: staging, intermediate, feature and label marts", _dbt_step),
         Step("features", "feast apply + materialize the marts into the online store", _features_step),
         Step("dataset", "point-in-time training sets of both models from Feast", _dataset_step),
+        Step("train", "train, compare and register both models in MLflow", _train_step),
     ]
 
 

@@ -67,8 +67,13 @@ def labelled_from_frame(
     entity_key: str | None = None,
     time_col: str | None = None,
     manifest: dict[str, Any] | None = None,
+    features: list[str] | None = None,
 ) -> LabelledData:
-    """Name the roles of a frame's columns and check the label is binary."""
+    """Name the roles of a frame's columns and check the label is binary.
+
+    ``features`` (a Feast training set's manifest names them) fixes the feature list; otherwise
+    every column that is not the id, time, label or bookkeeping is a feature.
+    """
     if label not in frame.columns:
         raise DataError(f"label column '{label}' not in the dataset (columns: {', '.join(map(str, frame))})")
     frame = frame[frame[label].notna()].reset_index(drop=True)
@@ -79,12 +84,18 @@ def labelled_from_frame(
         if name not in frame.columns:
             raise DataError(f"{role} column '{name}' not in the dataset")
     frame[time_col] = _to_utc(frame[time_col], time_col)
-    skip = {label, entity_key, time_col} | BOOKKEEPING
-    feature_types = {
-        str(name): kind
-        for name in frame.columns
-        if name not in skip and (kind := infer_type(frame[name])) is not None
-    }
+    if features is not None:
+        missing = [name for name in features if name not in frame.columns]
+        if missing:
+            raise DataError(f"training set lacks its manifest's features: {', '.join(missing)}")
+        feature_types = {name: infer_type(frame[name]) or "float" for name in features}
+    else:
+        skip = {label, entity_key, time_col} | BOOKKEEPING
+        feature_types = {
+            str(name): kind
+            for name in frame.columns
+            if name not in skip and (kind := infer_type(frame[name])) is not None
+        }
     if not feature_types:
         raise DataError("the dataset has no feature columns besides the id, time and label")
     return LabelledData(frame, label, entity_key, time_col, feature_types, dict(manifest or {}))
@@ -185,6 +196,13 @@ def load_training_set(model: str, start: str | None, end: str | None, settings: 
             "use --dataset PATH --label COL"
         ) from exc
     training_set = build_training_set(model, start, end, settings=settings)
-    frame = training_set.frame if hasattr(training_set, "frame") else training_set[0]
-    manifest = training_set.manifest if hasattr(training_set, "manifest") else training_set[1]
-    return labelled_from_frame(frame, label, key, "event_timestamp", manifest=dict(manifest))
+    manifest = dict(training_set.manifest)
+    manifest["path"] = str(training_set.path)
+    return labelled_from_frame(
+        training_set.frame,
+        label,
+        key,
+        "event_timestamp",
+        manifest=manifest,
+        features=manifest.get("features"),
+    )

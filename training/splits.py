@@ -41,11 +41,14 @@ def out_of_time_split(
     holdout_fraction: float = 0.2,
     holdout_entity_fraction: float = 0.3,
     seed: int = 42,
+    label_col: str | None = None,
 ) -> HoldoutSplit:
     """Latest period for the holdout, earlier rows for training, no entity on both sides.
 
     Rows of holdout entities before the cutoff and of training entities after it are dropped
     (counted in ``dropped_rows``): keeping either would let one borrower's history reach across.
+    With ``label_col``, holdout entities are drawn separately among those with a late positive and
+    the rest, so rare events (a few bankruptcies) reach the holdout in proportion.
     """
     times = pd.to_datetime(frame[time_col], utc=True)
     if times.isna().any():
@@ -56,9 +59,12 @@ def out_of_time_split(
     position = int(distinct.searchsorted(times.quantile(1 - holdout_fraction)))
     cutoff = distinct[min(max(position, 1), len(distinct) - 1)]
     entities = frame[entity_col].astype(str).to_numpy()
-    holdout_entities = _pick_entities(np.unique(entities[times >= cutoff]), holdout_entity_fraction, seed)
-    in_holdout_entity = np.isin(entities, holdout_entities)
     late = (times >= cutoff).to_numpy()
+    positive = np.zeros(len(frame), dtype=bool) if label_col is None else frame[label_col].to_numpy() == 1
+    holdout_entities = _pick_entities(
+        np.unique(entities[late]), set(entities[late & positive]), holdout_entity_fraction, seed
+    )
+    in_holdout_entity = np.isin(entities, holdout_entities)
     holdout = np.flatnonzero(late & in_holdout_entity)
     train = np.flatnonzero(~late & ~in_holdout_entity)
     if len(holdout) == 0 or len(train) == 0:
@@ -66,10 +72,18 @@ def out_of_time_split(
     return HoldoutSplit(train, holdout, cutoff, dropped_rows=len(frame) - len(train) - len(holdout))
 
 
-def _pick_entities(candidates: np.ndarray, fraction: float, seed: int) -> np.ndarray:
+def _pick_entities(candidates: np.ndarray, positives: set[str], fraction: float, seed: int) -> np.ndarray:
+    """A ``fraction`` of the candidates, stratified by whether the entity has a late positive."""
     rng = np.random.default_rng(seed)
-    count = max(1, round(len(candidates) * fraction))
-    return rng.choice(candidates, size=min(count, len(candidates)), replace=False)
+    chosen = []
+    for stratum in (
+        np.array([c for c in candidates if c in positives]),
+        np.array([c for c in candidates if c not in positives]),
+    ):
+        if len(stratum):
+            count = min(len(stratum), max(1, round(len(stratum) * fraction)))
+            chosen.append(rng.choice(stratum, size=count, replace=False))
+    return np.concatenate(chosen)
 
 
 def grouped_folds(

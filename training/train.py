@@ -228,6 +228,7 @@ def train_model(
         options.holdout_fraction,
         options.holdout_entity_fraction,
         options.seed,
+        label_col=data.label,
     )
     sides, split_info = _make_sides(data, split, options, log)
     y_all = sides.y_fit
