@@ -62,10 +62,45 @@ def prepare_data_dir(settings: Settings, options: DemoOptions) -> StepResult:
     )
 
 
+def _generate_step(settings: Settings, options: DemoOptions) -> StepResult:
+    from creditrisk.datagen.step import generate_step
+
+    return generate_step(settings, options)
+
+
+def _dbt_step(settings: Settings, options: DemoOptions) -> StepResult:
+    from creditrisk.warehouse import dbt_step
+
+    return dbt_step(settings, options)
+
+
+def _features_step(settings: Settings, options: DemoOptions) -> StepResult:
+    from creditrisk.features.steps import features_step
+
+    return features_step(settings, options)
+
+
+def _dataset_step(settings: Settings, options: DemoOptions) -> StepResult:
+    from creditrisk.features.steps import dataset_step
+
+    return dataset_step(settings, options)
+
+
+def _train_step(settings: Settings, options: DemoOptions) -> StepResult:
+    from training.steps import train_step
+
+    return train_step(settings, options)
+
+
 def demo_steps() -> list[Step]:
     """The demo's steps in order. Each layer appends its own here as it lands."""
     return [
         Step("prepare", "create the data-dir layout", prepare_data_dir),
+        Step("generate", "generate raw loans, statements and macro", _generate_step),
+        Step("dbt", "dbt build: staging, intermediate, feature and label marts", _dbt_step),
+        Step("features", "feast apply + materialize the marts into the online store", _features_step),
+        Step("dataset", "point-in-time training sets of both models from Feast", _dataset_step),
+        Step("train", "train, compare and register both models in MLflow", _train_step),
     ]
 
 

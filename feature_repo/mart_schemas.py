@@ -621,11 +621,11 @@ FEAT_COMPANY_FINANCIALS_ATTRIBUTES = [
     Field(
         name="period_end_date",
         dtype=UnixTimestamp,
-        description="Fiscal period end of the statement this row describes.",
+        description="Fiscal period end of the latest period known on the filing day (the row's statement).",
     ),
     Field(
         name="amendment_number",
         dtype=Int64,
-        description="0 for the original filing, 1.. for restatements of the same period.",
+        description="Version of the latest period's statement used (0 original, 1.. restatement).",
     ),
 ]

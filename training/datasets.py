@@ -137,7 +137,7 @@ def build_training_set(
     retrieved = retrieved.drop(columns=list(carried), errors="ignore")
     retrieved = retrieved.rename(columns={v: k for k, v in carried.items()})
     columns = [spec.entity_key, "event_timestamp", *spec.label_extra_columns, spec.label_column, *features]
-    frame = retrieved[columns]
+    frame = retrieved[columns].copy()
     frame["event_timestamp"] = pd.to_datetime(frame["event_timestamp"], utc=True)
 
     sources = {

@@ -7,7 +7,7 @@ Each family is explained in its own natural space, exactly and fast where an exa
 | XGBoost, LightGBM | the booster's own TreeSHAP (``pred_contribs``) | log-odds |
 | logistic regression | exact linear SHAP, ``coef * (x - mean(background))`` | log-odds |
 | random forest | ``shap.TreeExplainer`` (path-dependent) | probability |
-| neural network | ``shap.PermutationExplainer`` over a background sample | log-odds |
+| neural network | exact-additive permutation SHAP over a background sample | log-odds |
 | soft-voting ensemble | members' contributions in probability, weighted like the vote | probability |
 
 SHAP's ``TreeExplainer`` refuses a ``VotingClassifier``; the ensemble's prediction is the weighted
@@ -79,7 +79,8 @@ def explain_estimator(
     Xt = encoder.transform(frame)
     grouping = _grouping_matrix(encoder)
     base, phi_t, space = _explain_model(model, Xt, encoder, background, cache)
-    phi = phi_t @ grouping
+    # permutation SHAP already permutes whole features; the others explain encoded columns
+    phi = phi_t if getattr(model, "_is_torch_mlp", False) else phi_t @ grouping
     return NativeExplanation(base=base, phi=phi, score=base + phi.sum(axis=1), space=space)
 
 
@@ -123,21 +124,60 @@ def _explain_model(
 def _explain_permutation(
     model: Any, Xt: np.ndarray, encoder: Any, background: pd.DataFrame, cache: dict[str, Any]
 ) -> tuple[np.ndarray, np.ndarray, Space]:
-    """Model-agnostic but exactly additive: every permutation's marginal steps sum to f(x) - E f."""
-    import shap
+    """Model-agnostic but exactly additive: every permutation's marginal steps sum to f(x) - E f(B).
 
+    Written here rather than with ``shap.PermutationExplainer`` because shap's masking code is
+    compiled by numba on first use (about 30 s per process), which a serving process cannot afford.
+    Features are permuted as groups (a one-hot block moves together), so contributions come out per
+    input feature; antithetic permutations (each one and its reverse) halve the variance.
+    """
     from training.calibration import logit
+
+    bg = cache.get("permutation_background")
+    if bg is None:
+        bg = encoder.transform(background)
+        bg = cache["permutation_background"] = bg[: min(len(bg), 50)]
+    groups = np.asarray([list(encoder.feature_names_in_).index(g) for g in encoder.output_groups_])
 
     def log_odds(data: np.ndarray) -> np.ndarray:
         return logit(model.predict_proba(data)[:, 1])
 
-    explainer = cache.get("permutation_explainer")
-    if explainer is None:
-        bg = encoder.transform(background)
-        masker = shap.maskers.Independent(bg, max_samples=min(len(bg), 50))
-        explainer = cache["permutation_explainer"] = shap.PermutationExplainer(log_odds, masker)
-    result = explainer(Xt, max_evals=max(2 * Xt.shape[1] + 1, 200), silent=True)
-    return np.asarray(result.base_values, dtype=float).reshape(-1), np.asarray(result.values), "log_odds"
+    base_value = float(log_odds(bg).mean())
+    phi = np.zeros((Xt.shape[0], len(encoder.feature_names_in_)))
+    rng = np.random.default_rng(0)
+    for row in range(Xt.shape[0]):
+        phi[row] = _permutation_row(log_odds, Xt[row], bg, groups, phi.shape[1], rng)
+    # Rows share the base; each row's contributions sum to f(x) - base up to float error: fix it exactly.
+    base = np.full(Xt.shape[0], base_value)
+    residual = log_odds(Xt) - base - phi.sum(axis=1)
+    phi += residual[:, None] / phi.shape[1]
+    return base, phi, "log_odds"
+
+
+def _permutation_row(
+    f: Callable[[np.ndarray], np.ndarray],
+    x: np.ndarray,
+    background: np.ndarray,
+    groups: np.ndarray,
+    n_features: int,
+    rng: np.random.Generator,
+    n_permutations: int = 8,
+) -> np.ndarray:
+    """Mean marginal contribution of each feature group over antithetic permutations."""
+    k = len(background)
+    total = np.zeros(n_features)
+    orders = []
+    for _ in range(n_permutations // 2):
+        order = rng.permutation(n_features)
+        orders += [order, order[::-1]]
+    for order in orders:
+        steps = np.repeat(background[None, :, :], n_features + 1, axis=0)
+        for position, feature in enumerate(order):
+            columns = groups == feature
+            steps[position + 1 :, :, columns] = x[columns]
+        values = f(steps.reshape(-1, x.shape[0])).reshape(n_features + 1, k).mean(axis=1)
+        total[order] += np.diff(values)
+    return total / len(orders)
 
 
 def _explain_voting(
@@ -178,12 +218,13 @@ def _grouping_matrix(encoder: Any) -> np.ndarray:
     return matrix
 
 
-def _xgb_range(model: Any) -> tuple[int, int] | None:
+def _xgb_range(model: Any) -> tuple[int, int]:
+    """The trees ``predict_proba`` uses: up to the early-stopping best iteration, else all ((0, 0))."""
     try:
         best = model.best_iteration
     except AttributeError:
-        return None
-    return (0, int(best) + 1) if best is not None else None
+        return (0, 0)
+    return (0, int(best) + 1) if best is not None else (0, 0)
 
 
 def _lgbm_iteration(model: Any) -> int | None:

@@ -120,7 +120,7 @@ def default_params(family: str) -> dict[str, Any]:
             "colsample_bytree": 0.8,
             "reg_lambda": 1.0,
         },
-        "ann": {"hidden_sizes": (64, 32), "dropout": 0.1, "learning_rate": 1e-3, "max_epochs": 40},
+        "ann": {"hidden_sizes": (64, 32), "dropout": 0.1, "learning_rate": 2e-3, "max_epochs": 40},
         "vote": {},
     }[family]
 

@@ -1,6 +1,6 @@
 """A PyTorch multilayer perceptron that behaves like a scikit-learn classifier.
 
-Defaults are a twenty-minute-on-a-laptop network: two hidden layers, dropout, AdamW, early stopping
+Defaults are a small network: two hidden layers, dropout, AdamW, early stopping
 on held-out AUC (the class-balanced batches shift the output prior, so log-loss on natural data
 would stop at the wrong place; the calibrator corrects the prior afterwards).
 
@@ -12,6 +12,7 @@ of every class, drawing the rare class with replacement.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,21 @@ from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 from torch.utils.data import Sampler
+
+
+@contextmanager
+def _torch_threads(n: int) -> Iterator[None]:
+    """Run torch with ``n`` intra-op threads, then restore.
+
+    A network this small is dominated by thread synchronisation: on a busy 2-core machine one thread
+    trained 13x faster than torch's default of one per core.
+    """
+    previous = torch.get_num_threads()
+    torch.set_num_threads(max(1, n))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 class ClassBalancedBatchSampler(Sampler[list[int]]):
@@ -86,13 +102,14 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
         self,
         hidden_sizes: tuple[int, ...] = (64, 32),
         dropout: float = 0.1,
-        learning_rate: float = 1e-3,
+        learning_rate: float = 2e-3,
         weight_decay: float = 1e-4,
-        batch_size: int = 256,
+        batch_size: int = 512,
         max_epochs: int = 40,
         patience: int = 5,
         validation_fraction: float = 0.15,
         balanced_batches: bool = True,
+        n_threads: int = 1,
         random_state: int | None = None,
     ) -> None:
         self.hidden_sizes = hidden_sizes
@@ -104,6 +121,7 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
         self.patience = patience
         self.validation_fraction = validation_fraction
         self.balanced_batches = balanced_batches
+        self.n_threads = n_threads
         self.random_state = random_state
 
     def fit(self, X: Any, y: Any) -> TorchMLPClassifier:
@@ -116,7 +134,8 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
         torch.manual_seed(seed)
         X_tr, X_val, y_tr, y_val = self._validation_split(X, target, seed)
         self.module_ = self._build(X.shape[1])
-        self._train(X_tr, y_tr, X_val, y_val, seed)
+        with _torch_threads(self.n_threads):
+            self._train(X_tr, y_tr, X_val, y_val, seed)
         return self
 
     def _validation_split(self, X: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.ndarray, ...]:
@@ -188,7 +207,7 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
 
     def _positive_proba(self, X: np.ndarray) -> np.ndarray:
         self.module_.eval()
-        with torch.no_grad():
+        with torch.no_grad(), _torch_threads(getattr(self, "n_threads", 1)):
             logits = self.module_(torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))).squeeze(1)
         return torch.sigmoid(logits).numpy().astype(float)
 

@@ -74,10 +74,9 @@ class FrameEncoder(TransformerMixin, BaseEstimator):
         out = self._transform(X)
         if target_cols:
             crossfit = self.target_encoder_.fit_transform(self._categorical_frame(X, target_cols), y)
-            positions = [self._target_positions_[c] for c in target_cols]
-            out[:, positions] = crossfit
-            if self.scale:
-                out[:, positions] = (out[:, positions] - self.mean_[positions]) / self.std_[positions]
+            out[:, [self._target_positions_[c] for c in target_cols]] = crossfit
+        if self.scale:
+            out = (out - self.mean_) / self.std_
         return out
 
     def _fit(self, X: pd.DataFrame, y: np.ndarray | None) -> list[str]:

@@ -8,12 +8,15 @@ adds its own module under ``creditrisk/cli/``.
 from __future__ import annotations
 
 from creditrisk.cli import config as _config  # noqa: F401  (registers `config`)
+from creditrisk.cli import data as _data  # noqa: F401  (registers `data`)
 from creditrisk.cli import dataset as _dataset  # noqa: F401  (registers `dataset`)
 from creditrisk.cli import demo as _demo  # noqa: F401  (registers `demo`)
 from creditrisk.cli import features as _features  # noqa: F401  (registers `features`)
 from creditrisk.cli import log as _log  # noqa: F401  (registers `log verify`)
 from creditrisk.cli import score as _score  # noqa: F401  (registers `score`)
 from creditrisk.cli import serve as _serve  # noqa: F401  (registers `serve`, `keygen`)
+from creditrisk.cli import train as _train  # noqa: F401  (registers `train`, `package`)
+from creditrisk.cli import warehouse as _warehouse  # noqa: F401  (registers `warehouse`)
 from creditrisk.cli._app import app, main
 
 __all__ = ["app", "main"]

@@ -1,0 +1,106 @@
+{#
+  Every raw file is read the same way: one VARCHAR column per physical line, no quoting, with the
+  file name, so that nothing is dropped or reinterpreted by a CSV sniffer before our own rules run.
+  Fields are split afterwards (Freddie Mac: '|'; CSV: quote-aware ',') and the field count decides
+  the layout. The delimiter is a control character that never appears in the files.
+#}
+{% macro raw_lines_reader(path, header=false) -%}
+read_csv('{{ path }}', names=['line'], all_varchar=true, delim=E'\x01', quote='', escape='', header={{ 'true' if header else 'false' }}, filename=true, auto_detect=true)
+{%- endmacro %}
+
+{#
+  Numbered raw lines of a source: file (base name), line_number (1-based physical line in the
+  file, counting the header for CSVs), line. DuckDB keeps scan order (preserve_insertion_order),
+  so row_number() over () follows the file order.
+#}
+{% macro numbered_raw_lines(relation, header=false) -%}
+select
+    parse_filename(filename) as source_file,
+    (row_number() over (partition by filename order by _scan_order))::bigint
+        + {{ 1 if header else 0 }} as line_number,
+    line
+from (
+    select filename, line, row_number() over () as _scan_order
+    from {{ relation }}
+)
+{%- endmacro %}
+
+{# Split one CSV line into its fields, honouring double quotes ("a, b" and "" escapes). #}
+{% macro csv_fields(line_expr) -%}
+list_transform(
+    regexp_extract_all({{ line_expr }} || ',', '("(?:[^"]|"")*"|[^,"]*),', 1),
+    x -> nullif(trim(case when starts_with(x, '"') then replace(x[2:-2], '""', '"') else x end), '')
+)
+{%- endmacro %}
+
+{# A blank or whitespace-only field is missing. #}
+{% macro blank_to_null(expr) -%}
+nullif(trim({{ expr }}), '')
+{%- endmacro %}
+
+{# YYYYMM text to the first day of that month (NULL when malformed). #}
+{% macro yyyymm_to_date(expr) -%}
+try_strptime(nullif(trim({{ expr }}), '') || '01', '%Y%m%d')::date
+{%- endmacro %}
+
+{# YYYY-MM text to the first day of that month (NULL when malformed). #}
+{% macro yyyy_mm_to_date(expr) -%}
+try_strptime(nullif(trim({{ expr }}), '') || '-01', '%Y-%m-%d')::date
+{%- endmacro %}
+
+{# A month as an integer (year * 12 + month - 1) so RANGE windows can count months. #}
+{% macro month_index(date_expr) -%}
+(year({{ date_expr }}) * 12 + month({{ date_expr }}) - 1)
+{%- endmacro %}
+
+{# True when a raw value was present but did not cast: the reason a row is rejected. #}
+{% macro failed_cast(raw_expr, type) -%}
+({{ raw_expr }} is not null and try_cast({{ raw_expr }} as {{ type }}) is null)
+{%- endmacro %}
+
+{#
+  The lines of a CSV source split into named text fields (quote-aware), with field_count and the
+  expected count, so the validating model can reject short or long rows with a reason.
+#}
+{% macro csv_named_lines(relation, columns) -%}
+with raw_lines as (
+    {{ numbered_raw_lines(relation, header=true) }}
+),
+
+split_lines as (
+    select source_file, line_number, line, {{ csv_fields('line') }} as fields
+    from raw_lines
+)
+
+select
+    source_file,
+    line_number,
+    line,
+    len(fields) as field_count,
+    {{ columns | length }} as expected_field_count,
+    {%- for column in columns %}
+    fields[{{ loop.index }}] as {{ column }}{{ ',' if not loop.last }}
+    {%- endfor %}
+from split_lines
+{%- endmacro %}
+
+{# The common first rule for CSV rows: the right number of fields. #}
+{% macro csv_field_count_violation() -%}
+when field_count <> expected_field_count
+    then 'field count ' || field_count || ' does not match the expected ' || expected_field_count
+{%- endmacro %}
+
+{# A DATE/TIMESTAMP expression as TIMESTAMP WITH TIME ZONE at that wall time in UTC. #}
+{% macro utc_timestamp(expr) -%}
+timezone('UTC', ({{ expr }})::timestamp)
+{%- endmacro %}
+
+{# When a performance month becomes known: the end of the month plus the reporting lag, UTC. #}
+{% macro performance_event_timestamp(month_expr) -%}
+{{ utc_timestamp(month_expr ~ " + interval 1 month + interval " ~ var('performance_reporting_lag_days') ~ " day") }}
+{%- endmacro %}
+
+{# The run's start time: created_timestamp of every mart row written by this run. #}
+{% macro run_created_timestamp() -%}
+'{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}+00'::timestamptz
+{%- endmacro %}

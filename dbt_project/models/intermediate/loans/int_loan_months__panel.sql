@@ -1,0 +1,81 @@
+{{
+  config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['reporting_month'],
+    on_schema_change='fail'
+  )
+}}
+-- The loan-month panel: staged performance + delinquency windows + origination + state macro,
+-- with current LTV marked to market by the state house price index and the refinance incentive.
+-- Incremental by reporting month, like the windows it is built from.
+with windows as (
+    select * from {{ ref('int_loan_months__delinquency_windows') }}
+    {% if is_incremental() %}
+    where reporting_month > (select coalesce(max(reporting_month), date '1900-01-01') from {{ this }})
+    {% endif %}
+),
+
+performance as (
+    select * from {{ ref('stg_freddie__performance') }}
+),
+
+loans as (
+    select * from {{ ref('stg_freddie__loans') }}
+),
+
+state_macro as (
+    select * from {{ ref('int_state_macro__monthly') }}
+),
+
+joined as (
+    select
+        windows.*,
+        performance.current_upb_usd,
+        performance.is_reo_acquisition,
+        performance.loan_age_months,
+        performance.remaining_months_to_maturity,
+        performance.current_interest_rate_pct,
+        performance.zero_balance_code,
+        performance.is_credit_loss_exit,
+        performance.is_prepaid_exit,
+        performance.has_payment_deferral,
+        performance.borrower_assistance_status_code is not null as has_borrower_assistance,
+        performance.eltv_pct,
+        performance.is_eltv_missing,
+        loans.property_state,
+        loans.orig_upb_usd,
+        loans.orig_ltv_pct,
+        loans.origination_month,
+        state_macro.unemployment_rate_pct as state_unemployment_rate_pct,
+        state_macro.unemployment_change_3m_pct as state_unemployment_change_3m_pct,
+        state_macro.unemployment_change_12m_pct as state_unemployment_change_12m_pct,
+        state_macro.hpi as state_hpi,
+        state_macro.hpi_change_12m_pct as state_hpi_change_12m_pct,
+        state_macro.mortgage_rate_30y_pct,
+        state_macro.mortgage_rate_change_12m_pct,
+        origination_macro.hpi as origination_state_hpi
+    from windows
+    inner join performance
+        on windows.loan_id = performance.loan_id and windows.reporting_month = performance.reporting_month
+    inner join loans on windows.loan_id = loans.loan_id
+    left join state_macro
+        on loans.property_state = state_macro.state and windows.reporting_month = state_macro.month
+    left join state_macro as origination_macro
+        on loans.property_state = origination_macro.state and loans.origination_month = origination_macro.month
+),
+
+final as (
+    select
+        * exclude (origination_state_hpi, state_hpi),
+        current_upb_usd / nullif(orig_upb_usd, 0) as current_upb_to_orig_ratio,
+        -- Property value at origination (UPB / LTV) moved with the state HPI since then.
+        100.0 * current_upb_usd
+            / nullif(orig_upb_usd / nullif(orig_ltv_pct / 100.0, 0) * state_hpi / nullif(origination_state_hpi, 0), 0)
+            as current_ltv_pct,
+        100.0 * (state_hpi / nullif(origination_state_hpi, 0) - 1) as hpi_change_since_origination_pct,
+        current_interest_rate_pct - mortgage_rate_30y_pct as rate_incentive_pct
+    from joined
+)
+
+select * from final

@@ -1,0 +1,32 @@
+-- companies.csv lines typed and checked; reject_reason is NULL for rows that pass.
+with lines as (
+    {{ csv_named_lines(source('companies', 'companies'), ['company_id', 'company_name', 'sector', 'founded_year']) }}
+),
+
+checked as (
+    select
+        *,
+        case
+            {{ csv_field_count_violation() }}
+            when company_id is null or not regexp_full_match(company_id, 'C[0-9]{6}')
+                then 'missing or malformed company_id: ' || coalesce(company_id, '<blank>')
+            when sector is null then 'missing sector'
+            when {{ failed_cast('founded_year', 'integer') }} then 'invalid founded_year: ' || founded_year
+        end as rule_violation
+    from lines
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by case when rule_violation is null then company_id end
+            order by line_number
+        ) as copy_rank
+    from checked
+)
+
+select
+    * exclude (rule_violation, copy_rank),
+    coalesce(rule_violation, case when copy_rank > 1 then 'duplicate company_id ' || company_id || ' (an earlier line was kept)' end) as reject_reason
+from ranked

@@ -1,0 +1,4 @@
+-- mortgage_rate_30y.csv rows that broke a rule, with the reason.
+select source_file, line_number, reject_reason, line
+from {{ ref('base_macro__mortgage_rate_30y_validated') }}
+where reject_reason is not null

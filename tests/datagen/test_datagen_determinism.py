@@ -1,0 +1,34 @@
+"""Same seed, same bytes; another seed, other data."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from conftest import build
+
+
+def _digests(raw: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(raw)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(raw.rglob("*"))
+        if p.is_file() and p.name != "_manifest.json"
+    }
+
+
+def test_same_seed_gives_identical_files(tmp_path: Path) -> None:
+    options = {"loans": 400, "companies": 30, "months": 24, "corrupt_rate": 0.01}
+    first = _digests(build(tmp_path / "a", seed=7, **options))
+    second = _digests(build(tmp_path / "b", seed=7, **options))
+    assert first == second
+    assert any(name.startswith("_truth/") for name in first)
+    other = _digests(build(tmp_path / "c", seed=8, **options))
+    assert other.keys() == first.keys()
+    assert all(other[k] != first[k] for k in first if k.startswith("freddie/historical_data_time_"))
+
+
+def test_regenerating_replaces_the_previous_files(tmp_path: Path) -> None:
+    raw = build(tmp_path, loans=200, companies=10, start="2018-01", months=12)
+    raw = build(tmp_path, loans=200, companies=10, start="2020-01", months=12)
+    names = {p.name for p in (raw / "freddie").iterdir()}
+    assert not any("2018" in n for n in names)
