@@ -132,7 +132,11 @@ def run(ctx: BenchContext) -> list[Measurement]:
     requests = 600 if small else 3000
     key, entry = mint_api_key()
     api_bodies = [{"loan_ids": [loan]} for loan in loans]
-    feast_bodies = [{"feature_service": "loan_default_v1", "entities": {"loan_id": [loan]}} for loan in loans]
+    now = int(time.time())  # the on-demand views need the decision time, as the API passes it
+    feast_bodies = [
+        {"feature_service": "loan_default_v1", "entities": {"loan_id": [loan], "as_of": [now]}}
+        for loan in loans
+    ]
     results: dict[str, dict] = {}
     with running_server(
         {**env, "CREDITRISK_API_KEYS": entry, "CREDITRISK_LOG_FLUSH_SECONDS": "0.5"},

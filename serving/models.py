@@ -167,13 +167,17 @@ def load_registry_model(name: str, alias: str, settings: Settings) -> ServedMode
 
 
 def _load_bundles(paths: list[Path], settings: Settings) -> tuple[dict[str, ServedModel], dict[str, str]]:
-    from training.bundle import load_bundle
+    import tempfile
+
+    from training.bundle import load_bundle, open_bundle
 
     models: dict[str, ServedModel] = {}
     errors: dict[str, str] = {}
     for path in paths:
         try:
-            artifact, version = load_bundle(path, settings)
+            artifact = load_bundle(path, settings)
+            with tempfile.TemporaryDirectory() as tmp:
+                version = open_bundle(path, Path(tmp), settings)["version"]
             served = ServedModel(artifact=artifact, version=str(version), source=f"bundle:{path}")
             models[served.name] = served
         except Exception as exc:
