@@ -213,7 +213,9 @@ class ModelHolder:
     def get(self, name: str) -> ServedModel:
         model = self._models.get(name)
         if model is None:
-            reason = self.errors.get(name) or f"model '{name}' is not loaded"
+            reason = self.errors.get(name) or "; ".join(
+                [f"model '{name}' is not loaded", *self.errors.values()]
+            )
             raise ModelNotLoadedError(reason)
         return model
 

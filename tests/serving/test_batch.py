@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import ServingWorld
 from fastapi.testclient import TestClient
+from serving_world import ServingWorld
 from typer.testing import CliRunner
 
 from creditrisk.cli import app

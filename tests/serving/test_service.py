@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from conftest import ServingWorld
 from fastapi.testclient import TestClient
+from serving_world import ServingWorld
 
 from serving.main import create_app
 from serving.prediction_log import read_log, verify_log

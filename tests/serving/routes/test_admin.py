@@ -8,9 +8,9 @@ import threading
 import time
 
 import httpx
-from conftest import ServingWorld
 from fastapi.testclient import TestClient
 from mlflow import MlflowClient
+from serving_world import ServingWorld
 
 from serving.launch import running_server
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import ServingWorld
 from fastapi.testclient import TestClient
+from serving_world import ServingWorld
 
 from serving.main import create_app
 

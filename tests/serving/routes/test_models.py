@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import ServingWorld
 from fastapi.testclient import TestClient
+from serving_world import ServingWorld
 
 
 def test_lists_loaded_models_with_schema(

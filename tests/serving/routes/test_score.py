@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 import pytest
-from conftest import STALE_LOAN, ServingWorld
 from fastapi.testclient import TestClient
+from serving_world import STALE_LOAN, ServingWorld
 
 from creditrisk.features import online_features
 
