@@ -33,11 +33,15 @@ def sample_ids(settings: Settings, mart: str, key: str, n: int = SAMPLE) -> list
     return unique[::step][:n]
 
 
+def _short(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
 def _describe(result: dict[str, Any]) -> str:
     if result["status"] != "scored":
         return result["status"]
     top = ", ".join(
-        f"{c['feature']}={c['value']} ({c['contribution']:+.3f})"
+        f"{c['feature']}={_short(c['value'])} ({c['contribution']:+.3f})"
         for c in result["explanation"]["top_contributions"][:3]
     )
     stale = " [stale features]" if (result.get("freshness") or {}).get("stale") else ""
