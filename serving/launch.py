@@ -63,7 +63,7 @@ def running_server(
     log_path: Path,
     port: int | None = None,
     cpu: int | None = None,
-    timeout: float = 120.0,
+    timeout: float = 300.0,
 ) -> Iterator[RunningServer]:
     """The API in a subprocess (``python -m creditrisk.cli serve``); SIGTERM and wait on exit so the
     prediction log flushes."""

@@ -52,4 +52,3 @@ def client(world: ServingWorld) -> Iterator[TestClient]:
 @pytest.fixture
 def auth(world: ServingWorld) -> dict[str, str]:
     return {"X-API-Key": world.api_key}
-

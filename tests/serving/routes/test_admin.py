@@ -72,7 +72,7 @@ def test_reload_swaps_models_without_failing_a_request(world: ServingWorld) -> N
             assert admin.json()["models"] == [{"name": "loan_default", "version": second}]
             third = _new_version("loan_default", ALIAS)
             os.kill(server.process.pid, signal.SIGHUP)
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 180
             while (not versions or versions[-1] != third) and time.monotonic() < deadline:
                 time.sleep(0.1)
         finally:
