@@ -24,7 +24,11 @@ def _type_error(kind: str, value: Any) -> str | None:
     if kind in ("float", "int"):
         if isinstance(value, bool) or not isinstance(value, int | float):
             return f"expected a number, got {type(value).__name__}"
-        if isinstance(value, float) and math.isinf(value):
+        try:
+            finite = math.isfinite(float(value))
+        except OverflowError:
+            finite = False
+        if not finite:
             return "expected a finite number"
         if kind == "int" and isinstance(value, float) and not value.is_integer():
             return "expected an integer"

@@ -144,7 +144,8 @@ def test_supplied_features_are_validated_against_the_model_schema(
     numeric = next(n for n, t in model.feature_types.items() if t == "float")
     text = next(n for n, t in model.feature_types.items() if t == "str")
     features = {name: None for name in model.feature_names}
-    features.update({numeric: "high", text: 3, "not_a_feature": 1.0})
+    huge = next(n for n, t in model.feature_types.items() if t in ("float", "int") and n != numeric)
+    features.update({numeric: "high", text: 3, huge: 10**400, "not_a_feature": 1.0})
     missing = (
         model.feature_names[0] if model.feature_names[0] not in (numeric, text) else model.feature_names[1]
     )
@@ -155,7 +156,13 @@ def test_supplied_features_are_validated_against_the_model_schema(
     assert response.status_code == 422
     locs = {tuple(e["loc"]) for e in response.json()["detail"]}
     base = ("body", "rows", 0, "features")
-    assert {(*base, numeric), (*base, text), (*base, "not_a_feature"), (*base, missing)} <= locs
+    assert {
+        (*base, numeric),
+        (*base, text),
+        (*base, huge),
+        (*base, "not_a_feature"),
+        (*base, missing),
+    } <= locs
 
 
 def test_supplied_features_for_an_unknown_model_are_404(client: TestClient, auth: dict[str, str]) -> None:
