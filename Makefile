@@ -44,7 +44,7 @@ REDIS_PORT ?= 6399
 REDIS_DIR ?= /tmp/creditrisk-redis-$(REDIS_PORT)
 export CREDITRISK_TEST_REDIS_URL ?= 127.0.0.1:$(REDIS_PORT)
 
-redis: ## Install redis-server (apt) if missing and start one on 127.0.0.1:$(REDIS_PORT) for tests
+redis: ## Install redis-server (apt) if missing and start it on 127.0.0.1:6399 (REDIS_PORT) for tests
 	@command -v redis-server >/dev/null 2>&1 || { \
 		echo "installing redis-server (apt)"; \
 		$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \

@@ -83,9 +83,8 @@ def read_labels(spec: ModelSpec, settings: Settings) -> pd.DataFrame:
 
 
 def _source_files(store, spec: ModelSpec, settings: Settings) -> dict[str, Path]:
-    _, by_view, _ = service_layout(store, spec.feature_service)
     files = {spec.label_mart: settings.marts_dir / f"{spec.label_mart}.parquet"}
-    for view in by_view:
+    for view in service_layout(store, spec.feature_service).stored:
         path = Path(store.get_feature_view(view).batch_source.path)
         files[path.stem] = path
     return dict(sorted(files.items()))
@@ -123,7 +122,7 @@ def build_training_set(
         raise DataError(f"no labelled observations for {model} between {start_ts} and {end_ts}")
 
     store = get_feature_store(settings)
-    features, _, _ = service_layout(store, spec.feature_service)
+    features = service_layout(store, spec.feature_service).features
     # The label table's extra columns ride along under a private name: a feature view may have a
     # field of the same name (company_financials.period_end_date), which Feast would not allow.
     carried = {c: f"__label__{c}" for c in spec.label_extra_columns}

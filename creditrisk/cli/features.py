@@ -74,4 +74,4 @@ def config_cmd() -> None:
     """Print the effective feature_store.yaml for these settings (usable with `feast -f`)."""
     from creditrisk.features.config import render_yaml
 
-    console.print(render_yaml(get_settings()), markup=False, highlight=False)
+    typer.echo(render_yaml(get_settings()), nl=False)  # plain stdout: no wrapping, valid YAML

@@ -27,6 +27,9 @@ OFFLINE_STORES: dict[str, dict[str, Any]] = {
 }
 DEFAULT_OFFLINE_STORE = "duckdb"
 
+#: How stale a long-lived FeatureStore's view of the registry may get after `features apply`.
+REGISTRY_CACHE_TTL_SECONDS = 60
+
 
 def offline_store_name(settings: Settings) -> str:
     """The selected offline store: ``settings.offline_store`` when it exists, else DuckDB."""
@@ -57,8 +60,9 @@ def repo_config_dict(settings: Settings) -> dict[str, Any]:
         "registry": {
             "registry_type": "file",
             "path": str(settings.feast_dir / "registry.db"),
-            # The CLI and the API run in separate processes; always read the registry file fresh.
-            "cache_ttl_seconds": 0,
+            # Each FeatureStore reads the registry when created; a long-lived one (a server)
+            # re-reads it at most this often. 0 would re-read it on every lookup (~100x slower).
+            "cache_ttl_seconds": REGISTRY_CACHE_TTL_SECONDS,
         },
         "online_store": online_store_config(settings),
         "offline_store": offline_store_config(settings),

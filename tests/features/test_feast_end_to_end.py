@@ -93,9 +93,12 @@ def _label_mart(model: str) -> str:
 def test_online_lookups_return_each_loans_latest_report(pipeline: Settings) -> None:
     perf = pd.read_parquet(pipeline.marts_dir / "feat_loan_monthly_performance.parquet")
     latest = perf.sort_values(["event_timestamp", "created_timestamp"]).groupby("loan_id").tail(1)
-    ids = latest["loan_id"].head(25).tolist()
-    got = online_features(pipeline, "loan_default", ids)
-    want = latest.set_index("loan_id").loc[ids]
+    as_of = perf["event_timestamp"].max() + pd.Timedelta(days=1)
+    recent = latest[latest["event_timestamp"] > as_of - pd.Timedelta(days=75)]  # within the TTL
+    ids = recent["loan_id"].head(25).tolist()
+    assert ids
+    got = online_features(pipeline, "loan_default", ids, as_of=as_of.to_pydatetime())
+    want = recent.set_index("loan_id").loc[ids]
     assert got["features_found"].all()
     assert got["current_upb_usd"].tolist() == want["current_upb_usd"].tolist()
     assert (got["loan_monthly_performance__event_timestamp"] == want["event_timestamp"].to_numpy()).all()

@@ -46,6 +46,8 @@ def test_later_runs_continue_where_the_last_one_ended(materialized_settings: Set
     [
         # Just after each mart's last event, while every entity is still within its view's TTL.
         ("loan_default", "loan_id", ["L3", "L1", "L2", "L1"], "2020-05-20"),
+        # L2 and L3 are past the performance TTL here: null online as offline.
+        ("loan_default", "loan_id", ["L3", "L1", "L2"], "2020-06-15"),
         ("company_bankruptcy", "company_id", ["C2", "C1"], "2020-06-02"),
     ],
 )
@@ -67,13 +69,28 @@ def test_online_values_equal_the_latest_offline_values(
 
 
 def test_missing_ids_and_freshness(materialized_settings: Settings) -> None:
-    got = online_features(materialized_settings, "company_bankruptcy", ["C1", "nope"])
+    got = online_features(
+        materialized_settings, "company_bankruptcy", ["C1", "nope"], as_of=ts("2020-06-02").to_pydatetime()
+    )
     assert got["features_found"].tolist() == [True, False]
     assert got["current_ratio"][0] == 0.8  # the restatement is the latest version
     assert got["company_financials__event_timestamp"][0] == ts("2020-06-01")
     assert pd.isna(got["company_financials__event_timestamp"][1])
     stored = [c for c in got.columns if c not in {"company_id", "features_found"} and "__" not in c]
     assert got.loc[1, stored].isna().all()
+
+
+def test_online_values_past_ttl_or_after_as_of_are_null(materialized_settings: Settings) -> None:
+    def lookup(when: str) -> pd.DataFrame:
+        return online_features(materialized_settings, "loan_default", ["L2"], as_of=ts(when).to_pydatetime())
+
+    fresh, stale, early = lookup("2020-05-30"), lookup("2020-05-30 00:00:01"), lookup("2020-03-15")
+    assert fresh["current_upb_usd"][0] == 500.0 and fresh["loan_age_at_request_months"][0] == 4.0
+    assert pd.isna(stale["current_upb_usd"][0]) and pd.isna(stale["loan_age_at_request_months"][0])
+    assert stale["loan_monthly_performance__event_timestamp"][0] == ts("2020-03-16")  # how stale
+    assert stale["orig_credit_score"][0] == 650.0 and bool(stale["features_found"][0])
+    # The store's value was published after as_of: not known then, so not returned.
+    assert pd.isna(early["current_upb_usd"][0]) and early["orig_credit_score"][0] == 650.0
 
 
 def test_materialize_names_a_missing_mart(tmp_path) -> None:
