@@ -148,17 +148,16 @@ class RegistrySnapshotStore:
 
 
 def feature_service_ttls(store: Any, service: str) -> dict[str, timedelta | None]:
+    """TTL of every stored feature view in ``service`` (the feature layer's layout of it)."""
     from creditrisk.features.online import service_layout
 
     try:
-        _, by_view, _ = service_layout(store, service)
-        out: dict[str, timedelta | None] = {}
-        for view in by_view:
-            ttl = store.get_feature_view(view).ttl
-            out[view] = ttl if ttl and ttl.total_seconds() > 0 else None
-        return out
+        layout = service_layout(store, service)
     except Exception as exc:
         raise FeatureStoreUnavailableError(f"feature registry unreadable: {exc}") from exc
+    return {
+        view: timedelta(seconds=seconds) if seconds else None for view, seconds in layout.ttl_seconds.items()
+    }
 
 
 def shape_lookup(
