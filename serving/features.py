@@ -33,15 +33,15 @@ class FeatureLookup:
 
     frame: pd.DataFrame  # model.feature_names columns
     found: np.ndarray  # bool per row
-    timestamps: pd.DataFrame  # one column per feature view, UTC timestamps (NaT when unknown)
+    timestamps: dict[str, list[Any]]  # feature view -> per row, when its value became known (NaT: none)
     ttls: dict[str, timedelta | None]
 
     def freshness(self, row: int, now: datetime) -> dict[str, Any]:
         """Feature timestamps of one row and whether any view is older than its TTL."""
         stamps: dict[str, datetime | None] = {}
         stale: list[str] = []
-        for view in self.timestamps.columns:
-            value = self.timestamps.iat[row, self.timestamps.columns.get_loc(view)]
+        for view, values in self.timestamps.items():
+            value = values[row]
             stamp = None if pd.isna(value) else pd.Timestamp(value).to_pydatetime()
             stamps[view] = stamp
             ttl = self.ttls.get(view)
@@ -169,12 +169,14 @@ def shape_lookup(
         raise FeatureStoreUnavailableError(
             f"feature service {model.feature_service} does not provide {', '.join(missing)}"
         )
-    frame = raw[model.feature_names].reset_index(drop=True)
-    ts_cols = [c for c in raw.columns if c.endswith(TIMESTAMP_SUFFIX)]
-    timestamps = raw[ts_cols].reset_index(drop=True)
-    timestamps.columns = [c.removesuffix(TIMESTAMP_SUFFIX) for c in ts_cols]
-    for col in timestamps.columns:
-        timestamps[col] = pd.to_datetime(timestamps[col], utc=True)
+    frame = raw[model.feature_names]
+    if not (isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 and frame.index.step == 1):
+        frame = frame.reset_index(drop=True)
+    timestamps = {
+        column.removesuffix(TIMESTAMP_SUFFIX): pd.to_datetime(raw[column], utc=True).tolist()
+        for column in raw.columns
+        if column.endswith(TIMESTAMP_SUFFIX)
+    }
     if FOUND_COLUMN in raw.columns:
         found = raw[FOUND_COLUMN].to_numpy(dtype=bool)
     else:
