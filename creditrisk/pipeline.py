@@ -92,6 +92,18 @@ def _report_step(settings: Settings, options: DemoOptions) -> StepResult:
     return report_step(settings, options)
 
 
+def _train_step(settings: Settings, options: DemoOptions) -> StepResult:
+    from training.steps import train_step
+
+    return train_step(settings, options)
+
+
+def _serve_step(settings: Settings, options: DemoOptions) -> StepResult:
+    from serving.demo import serve_step
+
+    return serve_step(settings, options)
+
+
 def demo_steps() -> list[Step]:
     """The demo's steps in order. Each layer appends its own here as it lands."""
     return [
@@ -101,6 +113,8 @@ def demo_steps() -> list[Step]:
         Step("features", "feast apply + materialize the marts into the online store", _features_step),
         Step("dataset", "point-in-time training sets of both models from Feast", _dataset_step),
         Step("report", "data analysis report of each training set (self-contained HTML)", _report_step),
+        Step("train", "train, compare and register both models in MLflow", _train_step),
+        Step("serve", "start the API, score loans and companies over HTTP, verify the log", _serve_step),
     ]
 
 

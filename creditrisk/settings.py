@@ -55,6 +55,26 @@ class Settings(BaseSettings):
         default=None, description="Key for encrypted model bundles (never stored in the repo)."
     )
     seed: int = Field(default=42, description="Default random seed for generation and training.")
+    model_alias: str = Field(
+        default="champion", description="MLflow registry alias the API and batch scoring load."
+    )
+    model_bundles: str = Field(
+        default="",
+        description="Comma-separated encrypted model bundle paths to serve instead of the registry "
+        "(decrypted with CREDITRISK_BUNDLE_KEY).",
+    )
+    serve_models: str = Field(
+        default="loan_default,company_bankruptcy",
+        description="Comma-separated registered model names the API loads at start.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address the HTTP API binds to.")
+    port: int = Field(default=8000, description="Port the HTTP API listens on.")
+    explain_top_k: int = Field(
+        default=5, description="Feature contributions returned per scored entity (the rest are summed)."
+    )
+    log_flush_seconds: float = Field(
+        default=1.0, description="How often the prediction log writer flushes buffered records to Parquet."
+    )
 
     # ------------------------------------------------------------------ derived paths
     @property

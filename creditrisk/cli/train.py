@@ -1,0 +1,143 @@
+"""``creditrisk train`` and ``creditrisk package``: fit, compare, register; seal a model into a bundle."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from creditrisk.cli._app import app, console
+from creditrisk.errors import DataError
+from creditrisk.settings import get_settings
+
+
+@app.command("train")
+def train(
+    model: str = typer.Option(..., help="loan_default or company_bankruptcy (any name with --dataset)."),
+    dataset: Path | None = typer.Option(None, help="Labelled Parquet/CSV instead of a Feast training set."),
+    label: str | None = typer.Option(None, help="Label column (with --dataset; default: the model's label)."),
+    id_col: str | None = typer.Option(None, help="Entity id column (detected when omitted)."),
+    time_col: str | None = typer.Option(None, help="Observation-time column (detected when omitted)."),
+    start: str | None = typer.Option(None, help="First observation date of the Feast training set."),
+    end: str | None = typer.Option(None, help="Last observation date of the Feast training set."),
+    families: str = typer.Option("lr,rf,xgb,lgbm,ann,vote", help="Comma-separated families to train."),
+    tune: int = typer.Option(0, help="Hyperparameter trials per family (0: strong defaults)."),
+    tune_method: str = typer.Option("optuna", help="optuna (TPE) or random."),
+    tune_timeout: float | None = typer.Option(None, help="Seconds per family for the search."),
+    cv: int = typer.Option(3, help="Grouped stratified CV folds used by tuning."),
+    calibration: str = typer.Option("sigmoid", help="sigmoid, isotonic or none."),
+    cost_ratio: float = typer.Option(5.0, help="Cost of a missed default over a false alarm."),
+    exposure_col: str | None = typer.Option(None, help="Exposure (UPB) column for exposure-based cost."),
+    lgd: float | None = typer.Option(None, help="Loss given default; FN cost = exposure x LGD."),
+    outliers: str = typer.Option("none", help="Drop training outliers: none, iqr, mahalanobis, ensemble."),
+    monotone: bool = typer.Option(False, help="Monotone constraints where the credit logic is known."),
+    holdout_fraction: float = typer.Option(0.2, help="Share of the latest observation times held out."),
+    bootstrap: int = typer.Option(200, help="Bootstrap resamples for confidence intervals."),
+    no_register: bool = typer.Option(False, "--no-register", help="Log the run but do not register."),
+    report_json: Path | None = typer.Option(None, help="Write holdout metrics of every family here."),
+    seed: int | None = typer.Option(None, help="Random seed (default CREDITRISK_SEED)."),
+) -> None:
+    """Train and compare model families, then register the best in MLflow (champion if it wins)."""
+    from training.data import MODEL_SPECS, load_dataset, load_training_set
+    from training.train import TrainOptions, train_model, write_report
+
+    settings = get_settings()
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", model):
+        raise DataError(f"model name must be lower_snake_case, got {model!r}")
+    if dataset is None and model not in MODEL_SPECS:
+        raise DataError(f"--model must be one of {', '.join(MODEL_SPECS)} (or pass --dataset)")
+    if dataset is not None:
+        default_label = MODEL_SPECS.get(model, (None,))[0]
+        if not (label or default_label):
+            raise DataError("--label is required with --dataset for this model name")
+        data = load_dataset(dataset, label or str(default_label), id_col, time_col)
+    else:
+        data = load_training_set(model, start, end, settings)
+    options = TrainOptions(
+        model=model,
+        families=tuple(f.strip() for f in families.split(",") if f.strip()),
+        tune_trials=tune,
+        tune_method=tune_method,
+        tune_timeout=tune_timeout,
+        cv_folds=cv,
+        calibration=calibration,
+        cost_ratio=cost_ratio,
+        exposure_col=exposure_col,
+        lgd=lgd,
+        outliers=outliers,
+        monotone=monotone,
+        holdout_fraction=holdout_fraction,
+        bootstrap=bootstrap,
+        register=not no_register,
+        seed=settings.seed if seed is None else seed,
+    )
+    console.print(
+        f"training [bold]{model}[/] on {len(data.frame):,} rows, {len(data.feature_names)} features "
+        f"(label {data.label}, id {data.entity_key}, time {data.time_col})"
+    )
+    with console.status("training...") as status:
+
+        def log(message: str) -> None:
+            status.update(message)
+            console.print(f"  {message}")
+
+        report = train_model(data, options, settings, log)
+    _print_comparison(report)
+    if report_json:
+        write_report(report, report_json)
+        console.print(f"report: {report_json}")
+
+
+def _print_comparison(report: object) -> None:
+    from training.train import TrainingReport
+
+    assert isinstance(report, TrainingReport)
+    table = Table(title=f"{report.model_name}: families on the out-of-time holdout")
+    columns = {
+        "roc_auc": "AUC",
+        "pr_auc": "PR AUC",
+        "ks": "KS",
+        "brier": "Brier",
+        "recall": "recall",
+        "threshold": "thresh",
+        "expected_cost": "cost",
+    }
+    table.add_column("family", no_wrap=True)
+    for header in [*columns.values(), "fit s"]:
+        table.add_column(header, justify="right", no_wrap=True)
+    for name, row in report.comparison().iterrows():
+        marker = "*" if row["selected"] else ""
+        table.add_row(f"{name}{marker}", *[f"{row[c]:.4f}" for c in columns], f"{row['fit_seconds']:.1f}")
+    if report.oracle_auc is not None:
+        table.caption = f"oracle AUC {report.oracle_auc:.4f}"
+    table.caption = (table.caption or "") + " * = registered (lowest cost on calibration data)"
+    console.print(table)
+    decision = report.promotion
+    if decision is not None:
+        champion = decision.current_champion
+        console.print(
+            f"registered [bold]{decision.name}[/] v{decision.version} (alias challenger); "
+            f"champion is v{champion}: {decision.reason}"
+        )
+    from training.registry import tracking_uri
+
+    uri = tracking_uri(get_settings())
+    console.print(f"MLflow run {report.run_id}; UI: .venv/bin/mlflow ui --backend-store-uri {uri}")
+
+
+@app.command("package")
+def package(
+    model: str = typer.Option(..., help="Registered model name."),
+    alias: str = typer.Option("champion", help="Alias of the version to package."),
+    out: Path = typer.Option(..., help="Bundle file to write."),
+) -> None:
+    """Seal a registered model into an encrypted, authenticated bundle (key from CREDITRISK_BUNDLE_KEY)."""
+    from training.bundle import package_model
+
+    manifest = package_model(model, alias, out, get_settings())
+    console.print(
+        f"packaged {manifest['model_name']} v{manifest['version']} (@{alias}) -> {manifest['path']} "
+        f"({manifest['bytes']:,} bytes, {manifest['format']})"
+    )

@@ -1,0 +1,98 @@
+"""The FastAPI application: ``create_app(settings)`` builds it, the lifespan loads what it serves.
+
+Nothing happens at import time. On startup the lifespan starts the prediction log writer,
+loads the models once, and installs the SIGHUP reload handler; on shutdown it flushes the log.
+Expected failures become status codes with a reason: 422 (bad input, naming the field),
+503 (no model, online store down, log unwritable); anything else is a 500 without a trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, status
+from fastapi.responses import JSONResponse
+
+from creditrisk.errors import CreditRiskError
+from creditrisk.settings import Settings, get_settings
+from serving.api.routes import admin, health, score
+from serving.api.routes import models as models_routes
+from serving.auth import ApiKeyVerifier
+from serving.errors import ServiceUnavailableError
+from serving.features import FeastOnlineSource, FeatureSource
+from serving.metrics import MetricsMiddleware, ServingMetrics
+from serving.models import ModelHolder
+from serving.prediction_log import LogUnavailableError, PredictionLog
+from serving.reload import install_sighup, reload_models
+from serving.state import ServingState
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    models: ModelHolder | None = None,
+    features: FeatureSource | None = None,
+) -> FastAPI:
+    """Build the API. ``models``/``features`` replace the registry and Feast sources (tests, bench)."""
+    settings = settings or get_settings()
+    metrics = ServingMetrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = ServingState(
+            settings=settings,
+            models=models or ModelHolder(settings),
+            features=features or FeastOnlineSource(settings),
+            log=PredictionLog(settings.prediction_log_dir, flush_seconds=settings.log_flush_seconds),
+            metrics=metrics,
+            verifier=ApiKeyVerifier.from_setting(settings.api_keys),
+        )
+        try:
+            state.log.start()
+        except CreditRiskError as exc:
+            state.log_error = str(exc)
+            logger.error("prediction log unavailable, scoring will answer 503: %s", exc)
+        reload_models(state)
+        install_sighup(state)
+        app.state.serving = state
+        try:
+            yield
+        finally:
+            state.log.close()
+
+    app = FastAPI(
+        title="creditrisk scoring API",
+        version="1",
+        description="Loan default and company bankruptcy scores with explanations.",
+        lifespan=lifespan,
+    )
+    app.include_router(score.router)
+    app.include_router(models_routes.router)
+    app.include_router(admin.router)
+    app.include_router(health.router)
+    _add_exception_handlers(app)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    return app
+
+
+def _add_exception_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ServiceUnavailableError)
+    @app.exception_handler(LogUnavailableError)
+    async def unavailable(_: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
+
+    @app.exception_handler(CreditRiskError)
+    async def expected_failure(_: Request, exc: CreditRiskError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse(
+            {"detail": "internal error; the server log has the details"},
+            status_code=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )

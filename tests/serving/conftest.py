@@ -1,0 +1,54 @@
+"""Fixtures for the serving tests: the session's world (built once, about half a minute), and
+per test an app with its own lifespan (log writer, SIGHUP handler) on the shared data dir,
+reusing the loaded models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from serving_world import ServingWorld, company_marts, loan_marts, train_and_register
+
+from creditrisk.settings import Settings
+from serving.auth import mint_api_key
+from serving.main import create_app
+from serving.models import ModelHolder
+
+
+@pytest.fixture(scope="session")
+def world(tmp_path_factory: pytest.TempPathFactory) -> ServingWorld:
+    """Marts -> Feast apply + materialise -> training sets -> trained, registered champions."""
+    from creditrisk.features import apply_definitions, materialize
+
+    root = tmp_path_factory.mktemp("serving") / "data"
+    key, entry = mint_api_key()
+    admin_key, admin_entry = mint_api_key(admin=True)
+    settings = Settings(data_dir=root, api_keys=f"{entry},{admin_entry}", log_flush_seconds=0.2)
+    settings.ensure_dirs()
+    rng = np.random.default_rng(7)
+    loans = loan_marts(settings.marts_dir, rng)
+    companies = company_marts(settings.marts_dir, rng)
+    apply_definitions(settings)
+    materialize(settings)
+    for model in ("loan_default", "company_bankruptcy"):
+        train_and_register(settings, model)
+    holder = ModelHolder(settings)
+    holder.load()
+    assert not holder.errors, holder.errors
+    return ServingWorld(settings, loans, companies, key, admin_key, holder)
+
+
+@pytest.fixture
+def client(world: ServingWorld) -> Iterator[TestClient]:
+    """The API on the session's store and models (its own lifespan and log writer)."""
+    app = create_app(world.settings, models=world.holder)
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def auth(world: ServingWorld) -> dict[str, str]:
+    return {"X-API-Key": world.api_key}

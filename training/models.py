@@ -1,0 +1,214 @@
+"""The model zoo: each family's preprocessing, estimator, imbalance handling and monotone constraints.
+
+A family is fitted as ``Pipeline([("encode", FrameEncoder), ("model", estimator)])`` so preprocessing is
+saved inside the model. The voting ensemble is scikit-learn's ``VotingClassifier`` over already-fitted
+member pipelines (wrapped in ``FrozenEstimator``, so fitting the vote never refits a member).
+
+Imbalance: logistic regression and the random forest use ``class_weight``; the boosters use
+``scale_pos_weight = sqrt(negatives / positives)`` (the full ratio over-corrects and costs ranking quality
+on rare-event data; calibration repairs the probabilities either way); the network uses class-balanced
+batches. Monotone constraints (option) encode known credit logic: a better credit score never raises
+risk, more delinquency never lowers it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import RandomForestClassifier, VotingClassifier
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+
+from training.preprocessing import FrameEncoder
+
+#: Every family ``--families`` accepts, in the order they are trained (vote needs the others first).
+FAMILIES = ("lr", "rf", "xgb", "lgbm", "ann", "vote")
+FAMILY_TITLES = {
+    "lr": "logistic regression",
+    "rf": "random forest",
+    "xgb": "XGBoost",
+    "lgbm": "LightGBM",
+    "ann": "neural network (PyTorch MLP)",
+    "vote": "soft-voting ensemble",
+}
+
+#: Known direction of risk per feature (+1: higher value never lowers risk; -1: never raises it).
+#: Matched on the feature name or its suffix after a Feast ``view__`` prefix.
+KNOWN_MONOTONE: dict[str, int] = {
+    "orig_credit_score": -1,
+    "credit_score": -1,
+    "orig_ltv_pct": 1,
+    "orig_cltv_pct": 1,
+    "orig_dti_pct": 1,
+    "current_ltv_pct": 1,
+    "eltv_pct": 1,
+    "delinquency_status": 1,
+    "months_delinquent_6m": 1,
+    "months_delinquent_12m": 1,
+    "worst_delinquency_12m": 1,
+    "count_30dpd_12m": 1,
+    "count_60dpd_12m": 1,
+    "count_90plus_dpd_12m": 1,
+    "current_delinquency_streak_months": 1,
+    "missed_payments_since_ddlpi": 1,
+    "debt_to_assets": 1,
+    "interest_coverage": -1,
+}
+
+
+@dataclass
+class FitContext:
+    """What every family's constructor may need besides its own hyperparameters."""
+
+    n_positive: int
+    n_negative: int
+    seed: int = 42
+    n_jobs: int = 2
+    monotone: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def sqrt_imbalance(self) -> float:
+        return float(np.sqrt(max(self.n_negative, 1) / max(self.n_positive, 1)))
+
+
+def monotone_directions(feature_names: list[str], feature_types: dict[str, str]) -> dict[str, int]:
+    """The known directions that apply to these (numeric) features."""
+    found = {}
+    for name in feature_names:
+        if feature_types.get(name) == "str":
+            continue
+        key = name.rsplit("__", 1)[-1].rsplit(":", 1)[-1]
+        if key in KNOWN_MONOTONE:
+            found[name] = KNOWN_MONOTONE[key]
+    return found
+
+
+def encoder_for(family: str, feature_types: dict[str, str], seed: int) -> FrameEncoder:
+    """Preprocessing per family: scale for linear and network, native NaN for the boosters."""
+    if family in ("lr", "ann"):
+        return FrameEncoder(feature_types, impute=True, scale=True, categorical="onehot", random_state=seed)
+    if family in ("xgb", "lgbm"):
+        return FrameEncoder(feature_types, impute=False, categorical="ordinal", random_state=seed)
+    return FrameEncoder(feature_types, impute=True, categorical="ordinal", random_state=seed)
+
+
+def default_params(family: str) -> dict[str, Any]:
+    """Strong defaults: shallow, slow-learning boosters with early stopping; a regularised forest."""
+    return {
+        "lr": {"C": 0.5},
+        "rf": {"n_estimators": 300, "min_samples_leaf": 20, "max_features": "sqrt", "max_samples": 0.7},
+        "xgb": {
+            "n_estimators": 2000,
+            "learning_rate": 0.03,
+            "max_depth": 4,
+            "min_child_weight": 5,
+            "subsample": 0.8,
+            "colsample_bytree": 0.8,
+            "reg_lambda": 1.0,
+        },
+        "lgbm": {
+            "n_estimators": 2000,
+            "learning_rate": 0.03,
+            "num_leaves": 15,
+            "min_child_samples": 40,
+            "subsample": 0.8,
+            "subsample_freq": 1,
+            "colsample_bytree": 0.8,
+            "reg_lambda": 1.0,
+        },
+        "ann": {"hidden_sizes": (64, 32), "dropout": 0.1, "learning_rate": 2e-3, "max_epochs": 40},
+        "vote": {},
+    }[family]
+
+
+def make_estimator(family: str, params: dict[str, Any], ctx: FitContext, encoder: FrameEncoder) -> Any:
+    """An unfitted estimator for ``family`` with imbalance handling and (optional) monotone constraints."""
+    params = {**default_params(family), **params}
+    constraints = _encoded_constraints(encoder, ctx.monotone)
+    if family == "lr":
+        return LogisticRegression(class_weight="balanced", max_iter=3000, **params)
+    if family == "rf":
+        extra = {"monotonic_cst": constraints} if ctx.monotone else {}
+        return RandomForestClassifier(
+            class_weight="balanced_subsample", n_jobs=ctx.n_jobs, random_state=ctx.seed, **extra, **params
+        )
+    if family == "xgb":
+        from xgboost import XGBClassifier
+
+        extra = {"monotone_constraints": tuple(constraints)} if ctx.monotone else {}
+        return XGBClassifier(
+            tree_method="hist",
+            eval_metric="logloss",
+            early_stopping_rounds=100,
+            scale_pos_weight=ctx.sqrt_imbalance,
+            n_jobs=ctx.n_jobs,
+            random_state=ctx.seed,
+            **extra,
+            **params,
+        )
+    if family == "lgbm":
+        from lightgbm import LGBMClassifier
+
+        extra = {"monotone_constraints": constraints} if ctx.monotone else {}
+        return LGBMClassifier(
+            scale_pos_weight=ctx.sqrt_imbalance,
+            n_jobs=ctx.n_jobs,
+            random_state=ctx.seed,
+            verbose=-1,
+            **extra,
+            **params,
+        )
+    if family == "ann":
+        from training.nn import TorchMLPClassifier
+
+        return TorchMLPClassifier(random_state=ctx.seed, **params)
+    raise ValueError(f"unknown family {family!r}; choose from {', '.join(FAMILIES)}")
+
+
+def _encoded_constraints(encoder: FrameEncoder, monotone: dict[str, int]) -> list[int]:
+    """Per encoded column: the feature's direction on its value column, 0 on indicators and codes."""
+    names = encoder.output_names_
+    return [monotone.get(name, 0) for name in names]
+
+
+def fit_family(
+    family: str,
+    X: pd.DataFrame,
+    y: np.ndarray,
+    feature_types: dict[str, str],
+    ctx: FitContext,
+    params: dict[str, Any] | None = None,
+    early_stopping: tuple[pd.DataFrame, np.ndarray] | None = None,
+) -> Pipeline:
+    """Fit one family's encoder and estimator; boosters stop early on ``early_stopping`` data."""
+    encoder = encoder_for(family, feature_types, ctx.seed)
+    Xt = encoder.fit_transform(X, y)
+    model = make_estimator(family, params or {}, ctx, encoder)
+    if family in ("xgb", "lgbm") and early_stopping is None:
+        model.set_params(n_estimators=min(model.get_params()["n_estimators"], 400))
+        if family == "xgb":
+            model.set_params(early_stopping_rounds=None)
+    if family == "xgb" and early_stopping is not None:
+        X_es = encoder.transform(early_stopping[0])
+        model.fit(Xt, y, eval_set=[(X_es, early_stopping[1])], verbose=False)
+    elif family == "lgbm" and early_stopping is not None:
+        import lightgbm
+
+        X_es = encoder.transform(early_stopping[0])
+        stop = lightgbm.early_stopping(100, verbose=False)
+        model.fit(Xt, y, eval_X=(X_es,), eval_y=(early_stopping[1],), callbacks=[stop])
+    else:
+        model.fit(Xt, y)
+    return Pipeline([("encode", encoder), ("model", model)])
+
+
+def voting_ensemble(members: dict[str, Pipeline], X: pd.DataFrame, y: np.ndarray) -> VotingClassifier:
+    """Soft vote of already-fitted member pipelines (equal weights); fitting it never refits a member."""
+    vote = VotingClassifier(
+        estimators=[(name, FrozenEstimator(pipeline)) for name, pipeline in members.items()], voting="soft"
+    )
+    return vote.fit(X, y)

@@ -1,0 +1,68 @@
+"""The generator's true probabilities for holdout rows: the ceiling a model can reach on generated data.
+
+Only evaluation reads ``raw/_truth/`` (docs/contracts.md). Rows are matched on the entity and the
+observation period: a loan's ``observation_month`` (or, when the training set does not carry it, the
+month of ``event_timestamp`` minus the 15-day reporting lag), a company's ``period_end_date`` (or the
+latest period ending before the filing timestamp). On real data there is no truth file and the
+oracle is ``None``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from creditrisk.settings import Settings
+
+TRUTH_FILES = {
+    "loan_id": ("loan_month_truth.parquet", "reporting_month"),
+    "company_id": ("company_quarter_truth.parquet", "period_end_date"),
+}
+
+
+def oracle_probabilities(frame: pd.DataFrame, entity_key: str, settings: Settings) -> np.ndarray | None:
+    """True PD per row of ``frame`` (NaN where unmatched), or ``None`` without a truth file."""
+    if entity_key not in TRUTH_FILES:
+        return None
+    file_name, period_col = TRUTH_FILES[entity_key]
+    path = settings.truth_dir / file_name
+    if not path.exists():
+        return None
+    truth = pd.read_parquet(path, columns=[entity_key, period_col, "true_pd_12m"])
+    truth[period_col] = pd.to_datetime(truth[period_col]).dt.tz_localize(None).dt.normalize()
+    keys = frame[[entity_key]].copy()
+    keys[entity_key] = keys[entity_key].astype(str)
+    truth[entity_key] = truth[entity_key].astype(str)
+    if entity_key == "loan_id":
+        keys[period_col] = _observation_month(frame)
+        merged = keys.merge(truth, on=[entity_key, period_col], how="left")
+    else:
+        merged = _match_company_periods(frame, keys, truth, period_col)
+    return merged["true_pd_12m"].to_numpy(dtype=float)
+
+
+def _observation_month(frame: pd.DataFrame) -> pd.Series:
+    if "observation_month" in frame.columns:
+        return pd.to_datetime(frame["observation_month"]).dt.tz_localize(None).dt.to_period("M").dt.start_time
+    lagged = pd.to_datetime(frame["event_timestamp"], utc=True) - pd.Timedelta(days=16)
+    return lagged.dt.tz_localize(None).dt.to_period("M").dt.start_time
+
+
+def _match_company_periods(
+    frame: pd.DataFrame, keys: pd.DataFrame, truth: pd.DataFrame, period_col: str
+) -> pd.DataFrame:
+    if period_col in frame.columns:
+        keys[period_col] = pd.to_datetime(frame[period_col]).dt.tz_localize(None).dt.normalize()
+        return keys.merge(truth, on=["company_id", period_col], how="left")
+    keys["_t"] = pd.to_datetime(frame["event_timestamp"], utc=True).dt.tz_localize(None)
+    keys["_row"] = np.arange(len(keys))
+    merged = pd.merge_asof(
+        keys.sort_values("_t"),
+        truth.sort_values(period_col),
+        left_on="_t",
+        right_on=period_col,
+        by="company_id",
+        direction="backward",
+        allow_exact_matches=False,
+    )
+    return merged.sort_values("_row").reset_index(drop=True)

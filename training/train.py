@@ -1,0 +1,635 @@
+"""Orchestration: split, clean, fit every family, calibrate, threshold, evaluate, explain, register.
+
+``train_model`` is what ``creditrisk train`` and the demo call. Per family (an MLflow child run):
+
+1. fit on the training side minus a grouped calibration slice (boosters stop early on a further
+   grouped slice), optionally after an Optuna/random search whose trials are nested child runs;
+2. calibrate on the calibration slice and choose the cost-minimising threshold there;
+3. score the out-of-time holdout: metrics with bootstrap intervals, cost, plots, SHAP summary.
+
+The family with the lowest expected cost on the calibration slice (not the holdout, which would make
+the holdout figures optimistic) is logged as the run's model and registered; the registry decides
+champion or challenger on the holdout (see :mod:`training.registry`).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import roc_auc_score
+
+from creditrisk.errors import DataError
+from creditrisk.settings import Settings
+from training import plots
+from training.artifact import CreditRiskModel
+from training.calibration import Calibrator
+from training.data import MODEL_SPECS, LabelledData
+from training.evaluate import (
+    CostModel,
+    bootstrap_intervals,
+    classification_metrics,
+    expected_cost,
+    optimal_threshold,
+)
+from training.explain import mean_abs_importance
+from training.models import FAMILIES, FitContext, fit_family, monotone_directions, voting_ensemble
+from training.oracle import oracle_probabilities
+from training.outliers import detect_outliers
+from training.registry import PromotionDecision, configure_tracking, ensure_experiment, register_and_promote
+from training.splits import HoldoutSplit, grouped_holdout, out_of_time_split
+from training.tune import tune_family
+
+#: Rows explained for each family's SHAP summary (permutation SHAP for the network is the slow one).
+SHAP_ROWS = {"lr": 1000, "xgb": 1000, "lgbm": 1000, "rf": 300, "ann": 100, "vote": 100}
+
+
+@dataclass
+class TrainOptions:
+    """Everything ``creditrisk train`` can set; defaults are the strong, documented ones."""
+
+    model: str
+    families: tuple[str, ...] = FAMILIES
+    tune_trials: int = 0
+    tune_method: str = "optuna"
+    tune_timeout: float | None = None
+    cv_folds: int = 3
+    calibration: str = "sigmoid"
+    cost_ratio: float = 5.0
+    lgd: float | None = None
+    fp_rate: float | None = None
+    exposure_col: str | None = None
+    outliers: str = "none"
+    monotone: bool = False
+    holdout_fraction: float = 0.2
+    holdout_entity_fraction: float = 0.3
+    calibration_fraction: float = 0.2
+    bootstrap: int = 200
+    vote_members: int = 3
+    register: bool = True
+    seed: int = 42
+    family_params: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def cost(self) -> CostModel:
+        return CostModel(cost_ratio=self.cost_ratio, lgd=self.lgd, fp_rate=self.fp_rate)
+
+
+@dataclass
+class FamilyResult:
+    """One family's fitted parts and holdout figures."""
+
+    family: str
+    pipeline: Any
+    calibrator: Calibrator
+    threshold: float
+    calibration_cost: float
+    calibration_auc: float
+    metrics: dict[str, float]
+    intervals: dict[str, tuple[float, float]]
+    params: dict[str, Any]
+    fit_seconds: float
+    shap_seconds_per_1k: float | None = None
+    importance: dict[str, float] = field(default_factory=dict)
+    holdout_proba: np.ndarray | None = None
+
+
+@dataclass
+class TrainingReport:
+    """What a training run produced: the comparison, the registered model and the oracle."""
+
+    model_name: str
+    results: dict[str, FamilyResult]
+    selected: str
+    oracle_auc: float | None
+    promotion: PromotionDecision | None
+    run_id: str | None
+    split: dict[str, Any]
+    manifest: dict[str, Any]
+    model: CreditRiskModel | None = None
+
+    def comparison(self) -> pd.DataFrame:
+        """One row per family: holdout metrics, fit time and whether it was selected."""
+        rows = []
+        for name, result in self.results.items():
+            rows.append(
+                {
+                    "family": name,
+                    "selected": name == self.selected,
+                    **{k: result.metrics[k] for k in _TABLE_METRICS},
+                    "calibration_cost": result.calibration_cost,
+                    "fit_seconds": result.fit_seconds,
+                }
+            )
+        return pd.DataFrame(rows).set_index("family")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--report-json`` document."""
+        selected = self.results[self.selected]
+        registered = {
+            "model_name": self.model_name,
+            "family": self.selected,
+            **_metric_dict(selected, self.oracle_auc),
+        }
+        if self.promotion is not None:
+            registered |= {
+                "version": self.promotion.version,
+                "promoted": self.promotion.promoted,
+                "champion_version": self.promotion.current_champion,
+                "previous_champion_version": self.promotion.champion_version,
+                "previous_champion_expected_cost": self.promotion.champion_cost,
+                "promotion_reason": self.promotion.reason,
+            }
+        return {
+            "model_name": self.model_name,
+            "run_id": self.run_id,
+            "split": self.split,
+            "manifest": self.manifest,
+            "oracle_auc": self.oracle_auc,
+            "families": {name: _metric_dict(r, self.oracle_auc) for name, r in self.results.items()},
+            "registered": registered,
+        }
+
+
+_TABLE_METRICS = (
+    "roc_auc",
+    "pr_auc",
+    "ks",
+    "brier",
+    "ece",
+    "recall",
+    "precision",
+    "f1",
+    "recall_at_5pct_fpr",
+    "recall_at_10pct_fpr",
+    "threshold",
+    "expected_cost",
+)
+
+
+def _metric_dict(result: FamilyResult, oracle_auc: float | None) -> dict[str, Any]:
+    metrics: dict[str, Any] = dict(result.metrics)
+    metrics["cost_optimal_threshold"] = result.threshold
+    metrics["oracle_auc"] = oracle_auc
+    metrics["auc_to_oracle"] = result.metrics["roc_auc"] / oracle_auc if oracle_auc else None
+    metrics["ci95"] = {k: list(v) for k, v in result.intervals.items()}
+    metrics["fit_seconds"] = result.fit_seconds
+    metrics["shap_seconds_per_1k_rows"] = result.shap_seconds_per_1k
+    metrics["params"] = {k: _jsonable(v) for k, v in result.params.items()}
+    return metrics
+
+
+def _jsonable(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+Log = Callable[[str], None]
+
+
+def _silent(_: str) -> None:
+    return None
+
+
+@dataclass
+class _Sides:
+    """The frames and labels each stage uses."""
+
+    fit: pd.DataFrame
+    y_fit: np.ndarray
+    stop: pd.DataFrame
+    y_stop: np.ndarray
+    fit_inner: pd.DataFrame
+    y_fit_inner: np.ndarray
+    cal: pd.DataFrame
+    y_cal: np.ndarray
+    holdout: pd.DataFrame
+    y_holdout: np.ndarray
+    groups_fit: np.ndarray
+
+
+def train_model(
+    data: LabelledData, options: TrainOptions, settings: Settings, log: Log = _silent
+) -> TrainingReport:
+    """Train every requested family on ``data``, compare, register the best (see the module docstring)."""
+    import mlflow
+
+    _check_options(data, options)
+    split = out_of_time_split(
+        data.frame,
+        data.time_col,
+        data.entity_key,
+        options.holdout_fraction,
+        options.holdout_entity_fraction,
+        options.seed,
+        label_col=data.label,
+    )
+    sides, split_info = _make_sides(data, split, options, log)
+    y_all = sides.y_fit
+    ctx = FitContext(
+        n_positive=int(y_all.sum()),
+        n_negative=int(len(y_all) - y_all.sum()),
+        seed=options.seed,
+        monotone=monotone_directions(data.feature_names, data.feature_types) if options.monotone else {},
+    )
+    configure_tracking(settings)
+    experiment_id = ensure_experiment(options.model, settings)
+    exposure = _exposure(sides.holdout, options)
+    with mlflow.start_run(experiment_id=experiment_id, run_name=f"train {options.model}") as run:
+        _log_run_context(data, options, split_info, settings)
+        results = _train_families(data, options, sides, ctx, exposure, log)
+        selected = min(results, key=lambda n: (results[n].calibration_cost, -results[n].calibration_auc))
+        oracle_auc = _oracle_auc(sides.holdout, data, settings, log)
+        _log_comparison(results, selected, sides, oracle_auc, data, settings)
+        model = _artifact(data, options, results[selected], sides)
+        promotion = None
+        if options.register:
+            promotion = _register(model, options, sides, exposure, log)
+        mlflow.set_tag("selected_family", selected)
+    report = TrainingReport(
+        options.model, results, selected, oracle_auc, promotion, run.info.run_id, split_info, data.manifest
+    )
+    report.model = model
+    return report
+
+
+def _check_options(data: LabelledData, options: TrainOptions) -> None:
+    unknown = [f for f in options.families if f not in FAMILIES]
+    if unknown:
+        raise DataError(f"unknown families: {', '.join(unknown)} (choose from {', '.join(FAMILIES)})")
+    if options.exposure_col and options.exposure_col not in data.frame.columns:
+        raise DataError(f"exposure column '{options.exposure_col}' not in the dataset")
+    if options.lgd is not None and not options.exposure_col:
+        raise DataError("exposure-based cost (--lgd) needs --exposure-col")
+    if data.y.sum() < 10 or (len(data.y) - data.y.sum()) < 10:
+        raise DataError("need at least 10 positive and 10 negative labels to train")
+
+
+def _make_sides(
+    data: LabelledData, split: HoldoutSplit, options: TrainOptions, log: Log
+) -> tuple[_Sides, dict[str, Any]]:
+    frame, label, key = data.frame, data.label, data.entity_key
+    train = frame.iloc[split.train].reset_index(drop=True)
+    holdout = frame.iloc[split.holdout].reset_index(drop=True)
+    outliers = detect_outliers(train, data.feature_types, options.outliers, options.seed)
+    if outliers.count:
+        log(f"outliers ({options.outliers}): dropping {outliers.count} of {len(train)} training rows")
+        train = train[~outliers.mask].reset_index(drop=True)
+    y_train = train[label].to_numpy(dtype=int)
+    groups = train[key].astype(str).to_numpy()
+    fit_idx, cal_idx = grouped_holdout(y_train, groups, options.calibration_fraction, options.seed)
+    fit, cal = train.iloc[fit_idx].reset_index(drop=True), train.iloc[cal_idx].reset_index(drop=True)
+    y_fit = fit[label].to_numpy(dtype=int)
+    groups_fit = fit[key].astype(str).to_numpy()
+    inner_idx, stop_idx = grouped_holdout(y_fit, groups_fit, 0.15, options.seed + 1)
+    sides = _Sides(
+        fit=fit,
+        y_fit=y_fit,
+        stop=fit.iloc[stop_idx],
+        y_stop=y_fit[stop_idx],
+        fit_inner=fit.iloc[inner_idx],
+        y_fit_inner=y_fit[inner_idx],
+        cal=cal,
+        y_cal=cal[label].to_numpy(dtype=int),
+        holdout=holdout,
+        y_holdout=holdout[label].to_numpy(dtype=int),
+        groups_fit=groups_fit,
+    )
+    info = {
+        "cutoff": split.cutoff.isoformat(),
+        "train_rows": len(fit),
+        "calibration_rows": len(cal),
+        "holdout_rows": len(holdout),
+        "dropped_rows_for_entity_disjointness": split.dropped_rows,
+        "outliers_dropped": outliers.count,
+        "outlier_method": options.outliers,
+        "train_label_rate": float(y_train.mean()),
+        "holdout_label_rate": float(sides.y_holdout.mean()),
+    }
+    log(
+        f"split at {split.cutoff:%Y-%m-%d}: {len(fit)} fit + {len(cal)} calibration rows, "
+        f"{len(holdout)} holdout rows (label rate {info['holdout_label_rate']:.2%})"
+    )
+    if sides.y_holdout.min() == sides.y_holdout.max():
+        raise DataError("the holdout has only one class; use more data or a larger --holdout-fraction")
+    return sides, info
+
+
+def _exposure(frame: pd.DataFrame, options: TrainOptions) -> np.ndarray | None:
+    return frame[options.exposure_col].to_numpy(dtype=float) if options.exposure_col else None
+
+
+def _train_families(
+    data: LabelledData,
+    options: TrainOptions,
+    sides: _Sides,
+    ctx: FitContext,
+    exposure: np.ndarray | None,
+    log: Log,
+) -> dict[str, FamilyResult]:
+    import mlflow
+
+    results: dict[str, FamilyResult] = {}
+    ordered = [f for f in FAMILIES if f in options.families]
+    for family in ordered:
+        if family == "vote" and len([r for r in results if r != "vote"]) < 2:
+            log("vote: needs at least two other families; skipped")
+            continue
+        log(f"{family}: training")
+        with mlflow.start_run(run_name=family, nested=True):
+            mlflow.set_tag("family", family)
+            result = _train_one(family, data, options, sides, ctx, exposure, results, log)
+            _log_family(result, data, sides, options)
+        results[family] = result
+        m = result.metrics
+        log(
+            f"{family}: AUC {m['roc_auc']:.4f}, expected cost {m['expected_cost']:.4f} "
+            f"at threshold {result.threshold:.3f} ({result.fit_seconds:.1f}s)"
+        )
+    return results
+
+
+def _train_one(
+    family: str,
+    data: LabelledData,
+    options: TrainOptions,
+    sides: _Sides,
+    ctx: FitContext,
+    exposure: np.ndarray | None,
+    fitted: dict[str, FamilyResult],
+    log: Log,
+) -> FamilyResult:
+    features = data.feature_names
+    params = dict(options.family_params.get(family, {}))
+    started = time.perf_counter()
+    if family == "vote":
+        members = sorted((r for r in fitted.values()), key=lambda r: -r.calibration_auc)
+        chosen = {r.family: r.pipeline for r in members[: options.vote_members]}
+        params = {"members": ",".join(chosen)}
+        pipeline = voting_ensemble(chosen, sides.fit[features], sides.y_fit)
+    else:
+        if options.tune_trials and family in ("lr", "rf", "xgb", "lgbm", "ann"):
+            params |= _tune(family, data, options, sides, ctx, log)
+        if family in ("xgb", "lgbm"):
+            pipeline = fit_family(
+                family,
+                sides.fit_inner[features],
+                sides.y_fit_inner,
+                data.feature_types,
+                ctx,
+                params,
+                early_stopping=(sides.stop[features], sides.y_stop),
+            )
+        else:
+            pipeline = fit_family(family, sides.fit[features], sides.y_fit, data.feature_types, ctx, params)
+    fit_seconds = time.perf_counter() - started
+    raw_cal = pipeline.predict_proba(sides.cal[features])[:, 1]
+    calibrator = Calibrator(options.calibration).fit(raw_cal, sides.y_cal)
+    cal_proba = calibrator.transform(raw_cal)
+    cal_exposure = _exposure(sides.cal, options)
+    threshold, cal_cost = optimal_threshold(sides.y_cal, cal_proba, options.cost, cal_exposure)
+    proba = calibrator.transform(pipeline.predict_proba(sides.holdout[features])[:, 1])
+    metrics = classification_metrics(sides.y_holdout, proba, threshold, options.cost, exposure)
+    intervals = bootstrap_intervals(
+        sides.y_holdout, proba, threshold, options.cost, exposure, n_boot=options.bootstrap, seed=ctx.seed
+    )
+    return FamilyResult(
+        family=family,
+        pipeline=pipeline,
+        calibrator=calibrator,
+        threshold=threshold,
+        calibration_cost=cal_cost,
+        calibration_auc=float(roc_auc_score(sides.y_cal, raw_cal)),
+        metrics=metrics,
+        intervals=intervals,
+        params=params,
+        fit_seconds=fit_seconds,
+        holdout_proba=proba,
+    )
+
+
+def _tune(
+    family: str, data: LabelledData, options: TrainOptions, sides: _Sides, ctx: FitContext, log: Log
+) -> dict[str, Any]:
+    import mlflow
+
+    def on_trial(number: int, params: dict[str, Any], scores: list[float]) -> None:
+        with mlflow.start_run(run_name=f"{family} trial {number}", nested=True):
+            mlflow.log_params({k: str(v) for k, v in params.items()})
+            mlflow.log_metric("cv_auc", float(np.mean(scores)))
+            for i, score in enumerate(scores):
+                mlflow.log_metric("cv_auc_fold", score, step=i)
+
+    result = tune_family(
+        family,
+        sides.fit[data.feature_names],
+        sides.y_fit,
+        sides.groups_fit,
+        data.feature_types,
+        ctx,
+        n_trials=options.tune_trials,
+        folds=options.cv_folds,
+        method=options.tune_method,
+        timeout=options.tune_timeout,
+        on_trial=on_trial,
+    )
+    mlflow.log_metric("tuning_best_cv_auc", result.best_cv_auc)
+    log(f"{family}: {result.n_trials} trials, best CV AUC {result.best_cv_auc:.4f}")
+    return result.params
+
+
+def _artifact(
+    data: LabelledData, options: TrainOptions, result: FamilyResult, sides: _Sides
+) -> CreditRiskModel:
+    spec = MODEL_SPECS.get(options.model)
+    default_service = spec[2] if spec else f"{options.model}_dataset"
+    feature_service = data.manifest.get("feature_service") or default_service
+    background = sides.fit[data.feature_names].sample(n=min(200, len(sides.fit)), random_state=options.seed)
+    return CreditRiskModel(
+        model_name=options.model,
+        feature_service=str(feature_service),
+        entity_key=data.entity_key,
+        feature_names=data.feature_names,
+        feature_types=data.feature_types,
+        estimator=result.pipeline,
+        calibrator=result.calibrator,
+        threshold=result.threshold,
+        cost_ratio=options.cost.effective_ratio,
+        background=background,
+        family=result.family,
+        metadata={
+            "calibration": options.calibration,
+            "holdout_roc_auc": result.metrics["roc_auc"],
+            "holdout_expected_cost": result.metrics["expected_cost"],
+            "monotone": options.monotone,
+        },
+    )
+
+
+def _log_family(result: FamilyResult, data: LabelledData, sides: _Sides, options: TrainOptions) -> None:
+    """Params, metrics (with CI bounds), the family's plots and its SHAP summary."""
+    import mlflow
+
+    mlflow.log_params({k: str(v)[:250] for k, v in result.params.items()})
+    mlflow.log_metrics({k: float(v) for k, v in result.metrics.items()})
+    mlflow.log_metrics({"calibration_cost": result.calibration_cost, "fit_seconds": result.fit_seconds})
+    for name, (low, high) in result.intervals.items():
+        mlflow.log_metrics({f"{name}_ci_low": low, f"{name}_ci_high": high})
+    y, proba = sides.y_holdout, result.holdout_proba
+    assert proba is not None
+    for file_name, fig in (
+        ("calibration.png", plots.calibration_figure(y, proba)),
+        ("cost_curve.png", plots.cost_figure(y, proba, options.cost, result.threshold)),
+    ):
+        mlflow.log_figure(fig, f"plots/{file_name}")
+        plots.close(fig)
+    _log_shap(result, data, sides, options)
+
+
+def _log_shap(result: FamilyResult, data: LabelledData, sides: _Sides, options: TrainOptions) -> None:
+    import mlflow
+
+    model = _artifact(data, options, result, sides)
+    n = min(SHAP_ROWS.get(result.family, 200), len(sides.holdout))
+    rows = sides.holdout.sample(n=n, random_state=options.seed)[data.feature_names]
+    started = time.perf_counter()
+    explanation = model.explain(rows)
+    seconds = time.perf_counter() - started
+    result.shap_seconds_per_1k = seconds / n * 1000
+    phi = explanation.contributions.to_numpy()
+    importance = mean_abs_importance(phi, data.feature_names)
+    result.importance = {k: float(v) for k, v in importance.items()}
+    mlflow.log_metric("shap_seconds_per_1k_rows", result.shap_seconds_per_1k)
+    mlflow.log_dict(result.importance, "shap/mean_abs_shap_log_odds.json")
+    fig = plots.shap_summary_figure(phi, rows, f"SHAP ({result.family}, log-odds of calibrated PD)")
+    mlflow.log_figure(fig, "plots/shap_summary.png")
+    plots.close(fig)
+
+
+def _oracle_auc(holdout: pd.DataFrame, data: LabelledData, settings: Settings, log: Log) -> float | None:
+    truth = oracle_probabilities(holdout, data.entity_key, settings)
+    if truth is None:
+        return None
+    matched = ~np.isnan(truth)
+    y = holdout[data.label].to_numpy(dtype=int)
+    if matched.sum() < len(truth) * 0.9 or y[matched].min() == y[matched].max():
+        log(f"oracle: only {int(matched.sum())} of {len(truth)} holdout rows matched the truth; not reported")
+        return None
+    auc = float(roc_auc_score(y[matched], truth[matched]))
+    log(f"oracle AUC (generator's true PD on the same holdout): {auc:.4f}")
+    return auc
+
+
+def _log_comparison(
+    results: dict[str, FamilyResult],
+    selected: str,
+    sides: _Sides,
+    oracle_auc: float | None,
+    data: LabelledData,
+    settings: Settings,
+) -> None:
+    import mlflow
+
+    table = pd.DataFrame(
+        {
+            name: {k: r.metrics[k] for k in _TABLE_METRICS} | {"fit_seconds": r.fit_seconds}
+            for name, r in results.items()
+        }
+    ).T
+    table["selected"] = table.index == selected
+    mlflow.log_text(table.to_markdown() if _has_tabulate() else table.to_csv(), "comparison.md")
+    mlflow.log_text(table.to_csv(), "comparison.csv")
+    curves = {name: (sides.y_holdout, r.holdout_proba) for name, r in results.items()}
+    oracle = oracle_probabilities(sides.holdout, data.entity_key, settings) if oracle_auc else None
+    if oracle is not None and np.isnan(oracle).any():
+        oracle = None
+    for file_name, fig in (
+        ("roc.png", plots.roc_figure(curves, oracle)),
+        ("pr.png", plots.pr_figure(curves)),
+    ):
+        mlflow.log_figure(fig, f"plots/{file_name}")
+        plots.close(fig)
+    best = results[selected].metrics
+    mlflow.log_metrics({f"selected_{k}": float(best[k]) for k in _TABLE_METRICS})
+    if oracle_auc:
+        mlflow.log_metrics({"oracle_auc": oracle_auc, "auc_to_oracle": best["roc_auc"] / oracle_auc})
+
+
+def _has_tabulate() -> bool:
+    try:
+        import tabulate  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _register(
+    model: CreditRiskModel, options: TrainOptions, sides: _Sides, exposure: np.ndarray | None, log: Log
+) -> PromotionDecision:
+    from training.registry import log_model
+
+    info = log_model(model, sides.holdout[model.feature_names])
+
+    def cost(y: np.ndarray, proba: np.ndarray, threshold: float) -> float:
+        return expected_cost(y, proba, threshold, options.cost, exposure)
+
+    decision = register_and_promote(
+        info.model_uri, options.model, model, sides.holdout, sides.y_holdout, cost
+    )
+    verdict = "promoted to champion" if decision.promoted else "not promoted"
+    log(f"registered {options.model} v{decision.version} as challenger; {verdict} ({decision.reason})")
+    return decision
+
+
+def _log_run_context(
+    data: LabelledData, options: TrainOptions, split_info: dict[str, Any], settings: Settings
+) -> None:
+    import mlflow
+
+    mlflow.log_params(
+        {
+            "model": options.model,
+            "families": ",".join(options.families),
+            "calibration": options.calibration,
+            "cost_ratio": options.cost.effective_ratio,
+            "exposure_col": options.exposure_col,
+            "outliers": options.outliers,
+            "monotone": options.monotone,
+            "tune_trials": options.tune_trials,
+            "tune_method": options.tune_method,
+            "cv_folds": options.cv_folds,
+            "seed": options.seed,
+            "label": data.label,
+            "entity_key": data.entity_key,
+            "n_features": len(data.feature_names),
+        }
+    )
+    mlflow.log_params({f"split_{k}": v for k, v in split_info.items()})
+    mlflow.log_dict(data.manifest, "training_set_manifest.json")
+    mlflow.log_dict(data.feature_types, "feature_types.json")
+    commit = git_commit(settings.project_dir)
+    if commit:
+        mlflow.set_tag("git_commit", commit)
+        mlflow.set_tag("mlflow.source.git.commit", commit)
+
+
+def git_commit(project_dir: Path) -> str | None:
+    """The checkout's commit, or ``None`` outside a git work tree."""
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(project_dir), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def write_report(report: TrainingReport, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report.to_dict(), indent=2, default=str))
