@@ -1,0 +1,1 @@
+"""Feast offline store doing point-in-time joins with DuckDB ASOF joins (see ``store.py``)."""

@@ -1,0 +1,206 @@
+"""The DuckDB SQL behind the ASOF offline store, built from plain descriptions of the inputs.
+
+Feast's built-in DuckDB store (through ibis) joins every entity row to every older feature row
+of the same key with an inequality join, then ranks them with ``row_number``; the intermediate
+result grows with entity rows x feature rows per key. DuckDB's ``ASOF JOIN`` instead sorts both
+sides once and picks, per entity row, the latest feature row at or before the entity time, so
+time and memory grow with the inputs, not with their product.
+
+Feast's semantics that the queries keep (see ``feast/infra/offline_stores/ibis.py``):
+
+- a feature row is visible to an entity row when ``event_ts <= entity_ts`` and, with a TTL,
+  ``event_ts + ttl >= entity_ts`` (both inclusive; a zero or missing TTL means no limit);
+- among visible rows the greatest ``event_ts`` wins, ties broken by the greatest
+  ``created_timestamp`` (``DESC`` with DuckDB's default ``NULLS LAST``);
+- feature columns are renamed by the source's ``field_mapping`` before anything else;
+- every entity row is kept, duplicates included; rows that match nothing get nulls.
+
+Nothing here touches a database: the functions return SQL text, so the text can be read,
+tested and shown by ``RetrievalJob.to_sql()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+#: Name under which the entity rows (with their row number) are registered in DuckDB.
+ENTITY_RELATION = "__feast_asof_entity"
+#: Row number added to the entity rows so the result keeps their order, duplicates included.
+ROW_ID = "__feast_asof_row"
+#: The entity timestamp cast to TIMESTAMPTZ (whatever unit or zone the frame carried).
+ENTITY_TS = "__feast_asof_entity_ts"
+#: The matched feature row's event timestamp inside each per-view relation.
+FEATURE_TS = "__feast_asof_event_ts"
+
+
+def quote_ident(name: str) -> str:
+    """A DuckDB identifier, quoted so any column name (spaces, quotes, keywords) is safe."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def parquet_scan(paths: Sequence[str]) -> str:
+    """``read_parquet([...])`` over the same path list ibis hands DuckDB for a FileSource."""
+    return "read_parquet([" + ", ".join(quote_literal(p) for p in paths) + "])"
+
+
+def renamed_scan(paths: Sequence[str], field_mapping: dict[str, str], columns: Sequence[str]) -> str:
+    """The source with Feast's ``field_mapping`` applied (only for columns the files have)."""
+    renames = [(old, new) for old, new in field_mapping.items() if old in columns and old != new]
+    if not renames:
+        return f"(SELECT * FROM {parquet_scan(paths)})"
+    rename_list = ", ".join(f"{quote_ident(old)} AS {quote_ident(new)}" for old, new in renames)
+    return f"(SELECT * RENAME ({rename_list}) FROM {parquet_scan(paths)})"
+
+
+@dataclass(frozen=True)
+class ViewJoin:
+    """What the point-in-time join needs to know about one feature view.
+
+    ``join_keys`` maps the feature-side key column (after field mapping) to the entity-frame
+    column it is matched against; ``features`` maps the source column to the output name
+    (``feature`` or ``view__feature``).
+    """
+
+    source_sql: str
+    join_keys: dict[str, str]
+    timestamp_field: str
+    created_timestamp_column: str | None
+    features: dict[str, str]
+    ttl: timedelta | None
+
+
+def _ttl_microseconds(ttl: timedelta | None) -> int | None:
+    """Feast treats a falsy TTL (None or zero) as "no limit"."""
+    if not ttl:
+        return None
+    return (ttl.days * 86_400 + ttl.seconds) * 1_000_000 + ttl.microseconds
+
+
+def _view_relation(view: ViewJoin, index: int) -> str:
+    """One feature view's rows, one per (key, event time), the latest created version kept.
+
+    Keeping one row per (key, event time) before the ASOF join is what makes the join's
+    pick deterministic and equal to Feast's ``ORDER BY event DESC, created DESC``.
+    """
+    keys = [f"{quote_ident(src)} AS {quote_ident(f'__k{index}_{i}')}" for i, src in enumerate(view.join_keys)]
+    features = [
+        f"{quote_ident(src)} AS {quote_ident(f'__f{index}_{i}')}" for i, src in enumerate(view.features)
+    ]
+    event_ts = f"CAST({quote_ident(view.timestamp_field)} AS TIMESTAMPTZ)"
+    not_null = [f"{quote_ident(src)} IS NOT NULL" for src in view.join_keys]
+    not_null.append(f"{quote_ident(view.timestamp_field)} IS NOT NULL")
+    partition = [quote_ident(src) for src in view.join_keys] + [event_ts]
+    if view.created_timestamp_column:
+        order = f"CAST({quote_ident(view.created_timestamp_column)} AS TIMESTAMPTZ) DESC NULLS LAST"
+    else:
+        order = event_ts
+    return (
+        f"SELECT {', '.join([*keys, f'{event_ts} AS {FEATURE_TS}', *features])}\n"
+        f"    FROM {view.source_sql} AS src\n"
+        f"    WHERE {' AND '.join(not_null)}\n"
+        f"    QUALIFY row_number() OVER (PARTITION BY {', '.join(partition)} ORDER BY {order}) = 1"
+    )
+
+
+def historical_features_sql(
+    entity_columns: Sequence[str], event_timestamp_column: str, views: Sequence[ViewJoin]
+) -> str:
+    """The point-in-time join of the entity rows with every feature view, one ASOF join each.
+
+    The result has the entity columns in their order, then each view's features in request
+    order, and one row per entity row in the entity frame's order.
+    """
+    ctes = [
+        f"entity AS (\n    SELECT *, CAST({quote_ident(event_timestamp_column)} AS TIMESTAMPTZ)"
+        f" AS {ENTITY_TS}\n    FROM {ENTITY_RELATION}\n)"
+    ]
+    joins: list[str] = []
+    outputs = [f"e.{quote_ident(c)}" for c in entity_columns]
+    for index, view in enumerate(views):
+        ctes.append(f"fv{index} AS (\n    {_view_relation(view, index)}\n)")
+        alias = f"f{index}"
+        conditions = [
+            f"e.{quote_ident(entity_col)} = {alias}.{quote_ident(f'__k{index}_{i}')}"
+            for i, entity_col in enumerate(view.join_keys.values())
+        ]
+        conditions.append(f"e.{ENTITY_TS} >= {alias}.{FEATURE_TS}")
+        joins.append(f"ASOF LEFT JOIN fv{index} AS {alias} ON {' AND '.join(conditions)}")
+        # Repeat the visibility rule per row: it nulls the features of a row the TTL
+        # excludes, and keeps a null entity time or key from ever matching.
+        visible = f"e.{ENTITY_TS} >= {alias}.{FEATURE_TS}"
+        ttl_us = _ttl_microseconds(view.ttl)
+        if ttl_us is not None:
+            visible += f" AND {alias}.{FEATURE_TS} + to_microseconds({ttl_us}) >= e.{ENTITY_TS}"
+        for i, out_name in enumerate(view.features.values()):
+            value = f"{alias}.{quote_ident(f'__f{index}_{i}')}"
+            outputs.append(f"CASE WHEN {visible} THEN {value} END AS {quote_ident(out_name)}")
+    return (
+        "WITH " + ",\n".join(ctes) + "\n"
+        "SELECT " + ",\n       ".join(outputs) + "\n"
+        "FROM entity AS e\n" + "\n".join(joins) + f"\nORDER BY e.{ROW_ID}"
+    )
+
+
+def _naive_utc_literal(value: datetime) -> str:
+    """A TIMESTAMP literal for a bound Feast passes as an aware (or local naive) datetime."""
+    return f"TIMESTAMP {quote_literal(value.isoformat(sep=' '))}"
+
+
+def _range_filter(timestamp_field: str, start: datetime | None, end: datetime | None) -> str:
+    """Inclusive ``[start, end]`` on the timestamp read as UTC wall time, as ibis compiles it."""
+    column = f"CAST({quote_ident(timestamp_field)} AS TIMESTAMP)"
+    parts = []
+    if start is not None:
+        parts.append(f"{column} >= {_naive_utc_literal(start)}")
+    if end is not None:
+        parts.append(f"{column} <= {_naive_utc_literal(end)}")
+    return " AND ".join(parts) if parts else "TRUE"
+
+
+def pull_latest_sql(
+    source_sql: str,
+    join_key_columns: Sequence[str],
+    columns: Sequence[str],
+    timestamp_field: str,
+    created_timestamp_column: str | None,
+    start: datetime,
+    end: datetime,
+) -> str:
+    """The latest row per join key in ``[start, end]``: what materialisation writes online.
+
+    ``QUALIFY row_number() = 1`` is rewritten by DuckDB into a hash aggregate (the same plan
+    as ``arg_max``), so this is one pass over the source with no join.
+    """
+    order = [f"{quote_ident(timestamp_field)} DESC"]
+    if created_timestamp_column:
+        order.append(f"{quote_ident(created_timestamp_column)} DESC")
+    partition = (
+        f"PARTITION BY {', '.join(quote_ident(k) for k in join_key_columns)} " if join_key_columns else ""
+    )
+    return (
+        f"SELECT {', '.join(quote_ident(c) for c in columns)}\n"
+        f"FROM {source_sql} AS src\n"
+        f"WHERE {_range_filter(timestamp_field, start, end)}\n"
+        f"QUALIFY row_number() OVER ({partition}ORDER BY {', '.join(order)}) = 1"
+    )
+
+
+def pull_all_sql(
+    source_sql: str,
+    columns: Sequence[str],
+    timestamp_field: str,
+    start: datetime | None,
+    end: datetime | None,
+) -> str:
+    """Every row in the (optionally open) range ``[start, end]``."""
+    return (
+        f"SELECT {', '.join(quote_ident(c) for c in columns)}\n"
+        f"FROM {source_sql} AS src\n"
+        f"WHERE {_range_filter(timestamp_field, start, end)}"
+    )
