@@ -70,21 +70,35 @@ class TwinStores:
         naive = pair[PAIR_COLUMNS].copy()
         for column in ("event_timestamp", "created"):
             naive[column] = naive[column].dt.tz_convert("UTC").dt.tz_localize(None)
-        write_parquet(naive, self.pair_path, "us")
+        write_parquet(naive, self.pair_path, "us", tz=None)
 
 
-def write_parquet(frame: pd.DataFrame, path: Path, unit: str) -> None:
+def _timestamp(unit: str, tz: str | None = "UTC") -> pa.DataType:
+    return pa.timestamp(unit, tz=tz)
+
+
+def source_schema(columns: list[str], unit: str, tz: str | None = "UTC") -> pa.Schema:
+    """Explicit Parquet types, so an empty or all-null column still has its real type."""
+    types = {
+        "customer_id": pa.int64(),
+        "merchant_id": pa.string(),
+        "event_timestamp": _timestamp(unit, tz),
+        "created": _timestamp(unit, tz),
+        "ts": _timestamp(unit, tz),
+        "amt_src": pa.float64(),
+        "txn_count": pa.int64(),
+        "risk": pa.float64(),
+        "category": pa.string(),
+        "pair_amount": pa.float64(),
+    }
+    return pa.schema([(c, types[c]) for c in columns])
+
+
+def write_parquet(frame: pd.DataFrame, path: Path, unit: str, tz: str | None = "UTC") -> None:
     """Write a frame with timestamps in the given unit (``ns`` is what pandas writes)."""
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    fields = []
-    for field in table.schema:
-        if pa.types.is_timestamp(field.type):
-            field = field.with_type(pa.timestamp(unit, tz=field.type.tz))
-        fields.append(field)
-    table = table.cast(pa.schema(fields))
-    pq.write_table(
-        table, path, coerce_timestamps=None if unit == "ns" else unit, allow_truncated_timestamps=False
-    )
+    schema = source_schema(list(frame.columns), unit, tz)
+    table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False, safe=False)
+    pq.write_table(table, path, coerce_timestamps=None if unit == "ns" else unit)
     # DuckDB caches file contents by path and modification time, and the built-in store reads
     # through one long-lived connection: give every rewrite a distinct mtime so no stale data is read.
     global _WRITES
@@ -178,6 +192,8 @@ def build_twin_stores(root: Path, *, pull_latest: bool = False) -> TwinStores:
     builtin = FeatureStore(config=store_config(root, "duckdb", "online_builtin.db", pull_latest=pull_latest))
     builtin.apply(definitions(root))
     asof = FeatureStore(config=store_config(root, STORE_TYPE, "online_asof.db", pull_latest=pull_latest))
+    # Same definitions again: a no-op for the registry, but it creates this store's online tables.
+    asof.apply(definitions(root))
     return TwinStores(root=root, builtin=builtin, asof=asof)
 
 
