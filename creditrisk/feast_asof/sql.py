@@ -33,6 +33,10 @@ ROW_ID = "__feast_asof_row"
 ENTITY_TS = "__feast_asof_entity_ts"
 #: The matched feature row's event timestamp inside each per-view relation.
 FEATURE_TS = "__feast_asof_event_ts"
+#: ASOF ordering keys: ``{t: event time, c: created time}`` on the feature side, and
+#: ``{t: entity time, c: +infinity}`` on the entity side (any created time is acceptable).
+FEATURE_ORDER = "__feast_asof_order"
+ENTITY_ORDER = "__feast_asof_entity_order"
 
 
 def quote_ident(name: str) -> str:
@@ -83,28 +87,32 @@ def _ttl_microseconds(ttl: timedelta | None) -> int | None:
 
 
 def _view_relation(view: ViewJoin, index: int) -> str:
-    """One feature view's rows, one per (key, event time), the latest created version kept.
+    """One feature view's rows, renamed to collision-free names, with the ASOF ordering key.
 
-    Keeping one row per (key, event time) before the ASOF join is what makes the join's
-    pick deterministic and equal to Feast's ``ORDER BY event DESC, created DESC``.
+    With a created-timestamp column the ordering key is ``{t: event_ts, c: created_ts}``: the
+    ASOF join then picks the row with the greatest event time at or before the entity time
+    and, among rows with that event time, the greatest created time (a null created time
+    ranks lowest, as ``DESC NULLS LAST`` does). That is Feast's tie-break in the same single
+    sort-merge pass, with no separate deduplication of the feature rows.
     """
     keys = [f"{quote_ident(src)} AS {quote_ident(f'__k{index}_{i}')}" for i, src in enumerate(view.join_keys)]
     features = [
         f"{quote_ident(src)} AS {quote_ident(f'__f{index}_{i}')}" for i, src in enumerate(view.features)
     ]
     event_ts = f"CAST({quote_ident(view.timestamp_field)} AS TIMESTAMPTZ)"
+    columns = [*keys, f"{event_ts} AS {FEATURE_TS}"]
+    if view.created_timestamp_column:
+        created = (
+            f"COALESCE(CAST({quote_ident(view.created_timestamp_column)} AS TIMESTAMPTZ), "
+            "'-infinity'::TIMESTAMPTZ)"
+        )
+        columns.append(f"{{'t': {event_ts}, 'c': {created}}} AS {FEATURE_ORDER}")
     not_null = [f"{quote_ident(src)} IS NOT NULL" for src in view.join_keys]
     not_null.append(f"{quote_ident(view.timestamp_field)} IS NOT NULL")
-    partition = [quote_ident(src) for src in view.join_keys] + [event_ts]
-    if view.created_timestamp_column:
-        order = f"CAST({quote_ident(view.created_timestamp_column)} AS TIMESTAMPTZ) DESC NULLS LAST"
-    else:
-        order = event_ts
     return (
-        f"SELECT {', '.join([*keys, f'{event_ts} AS {FEATURE_TS}', *features])}\n"
+        f"SELECT {', '.join([*columns, *features])}\n"
         f"    FROM {view.source_sql} AS src\n"
-        f"    WHERE {' AND '.join(not_null)}\n"
-        f"    QUALIFY row_number() OVER (PARTITION BY {', '.join(partition)} ORDER BY {order}) = 1"
+        f"    WHERE {' AND '.join(not_null)}"
     )
 
 
@@ -116,9 +124,11 @@ def historical_features_sql(
     The result has the entity columns in their order, then each view's features in request
     order, and one row per entity row in the entity frame's order.
     """
+    entity_ts = f"CAST({quote_ident(event_timestamp_column)} AS TIMESTAMPTZ)"
     ctes = [
-        f"entity AS (\n    SELECT *, CAST({quote_ident(event_timestamp_column)} AS TIMESTAMPTZ)"
-        f" AS {ENTITY_TS}\n    FROM {ENTITY_RELATION}\n)"
+        f"entity AS (\n    SELECT *, {entity_ts} AS {ENTITY_TS},\n"
+        f"        {{'t': {entity_ts}, 'c': 'infinity'::TIMESTAMPTZ}} AS {ENTITY_ORDER}\n"
+        f"    FROM {ENTITY_RELATION}\n)"
     ]
     joins: list[str] = []
     outputs = [f"e.{quote_ident(c)}" for c in entity_columns]
@@ -129,7 +139,10 @@ def historical_features_sql(
             f"e.{quote_ident(entity_col)} = {alias}.{quote_ident(f'__k{index}_{i}')}"
             for i, entity_col in enumerate(view.join_keys.values())
         ]
-        conditions.append(f"e.{ENTITY_TS} >= {alias}.{FEATURE_TS}")
+        if view.created_timestamp_column:
+            conditions.append(f"e.{ENTITY_ORDER} >= {alias}.{FEATURE_ORDER}")
+        else:
+            conditions.append(f"e.{ENTITY_TS} >= {alias}.{FEATURE_TS}")
         joins.append(f"ASOF LEFT JOIN fv{index} AS {alias} ON {' AND '.join(conditions)}")
         # Repeat the visibility rule per row: it nulls the features of a row the TTL
         # excludes, and keeps a null entity time or key from ever matching.
