@@ -187,20 +187,29 @@ def pull_latest_sql(
 ) -> str:
     """The latest row per join key in ``[start, end]``: what materialisation writes online.
 
-    ``QUALIFY row_number() = 1`` is rewritten by DuckDB into a hash aggregate (the same plan
-    as ``arg_max``), so this is one pass over the source with no join.
+    One hash aggregate: ``arg_max(row, {event, created})`` per key keeps the row Feast's
+    ``row_number() OVER (ORDER BY event DESC, created DESC)`` ranks first (a null created time
+    ranks last). DuckDB would also turn a ``QUALIFY row_number() = 1`` into an aggregate, but
+    one that joins back to the scan; this form measured about twice as fast on 12M rows.
     """
-    order = [f"{quote_ident(timestamp_field)} DESC"]
+    row = ", ".join(f"{quote_literal(c)}: {quote_ident(c)}" for c in columns)
+    order = quote_ident(timestamp_field)
     if created_timestamp_column:
-        order.append(f"{quote_ident(created_timestamp_column)} DESC")
-    partition = (
-        f"PARTITION BY {', '.join(quote_ident(k) for k in join_key_columns)} " if join_key_columns else ""
+        created_ts = f"CAST({quote_ident(created_timestamp_column)} AS TIMESTAMPTZ)"
+        created = f"COALESCE({created_ts}, '-infinity'::TIMESTAMPTZ)"
+        order = f"{{'t': {order}, 'c': {created}}}"
+    group = (
+        f"GROUP BY {', '.join(quote_ident(k) for k in join_key_columns)}"
+        if join_key_columns
+        # Without keys the whole table is one group; an empty range must still give no row.
+        else "HAVING count(*) > 0"
     )
     return (
-        f"SELECT {', '.join(quote_ident(c) for c in columns)}\n"
-        f"FROM {source_sql} AS src\n"
-        f"WHERE {_range_filter(timestamp_field, start, end)}\n"
-        f"QUALIFY row_number() OVER ({partition}ORDER BY {', '.join(order)}) = 1"
+        f"SELECT unnest(latest) FROM (\n"
+        f"    SELECT arg_max({{{row}}}, {order}) AS latest\n"
+        f"    FROM {source_sql} AS src\n"
+        f"    WHERE {_range_filter(timestamp_field, start, end)}\n"
+        f"    {group}\n)"
     )
 
 
