@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from feast import FeatureStore
-from twin_repo import BASE_TIME, build_twin_stores, store_config
+from twin_repo import BASE_TIME, build_twin_stores, definitions, store_config
 
 from creditrisk.feast_asof.store import STORE_TYPE
 
@@ -83,6 +83,33 @@ def test_materialised_online_values_equal_builtin_store(tmp_path: Path, pull_lat
     expected, actual = online_answer(stores.builtin), online_answer(stores.asof)
     pd.testing.assert_frame_equal(actual, expected)
     assert actual["amount"].notna().sum() > 10, "the case must materialise real values"
+
+
+def test_asof_with_pull_latest_writes_what_builtin_default_writes(tmp_path: Path) -> None:
+    """The project's pairing (ASOF store + pull_latest_features) equals Feast's default path."""
+    stores = build_twin_stores(tmp_path / "repo", pull_latest=False)
+    latest = FeatureStore(
+        config=store_config(stores.root, STORE_TYPE, "online_asof_latest.db", pull_latest=True)
+    )
+    latest.apply(definitions(stores.root))
+    stores.write_sources(*random_sources(seed=3))
+    start, end = BASE_TIME - timedelta(days=1), BASE_TIME + timedelta(hours=50)
+    stores.builtin.materialize(start_date=start, end_date=end)
+    latest.materialize(start_date=start, end_date=end)
+    pd.testing.assert_frame_equal(online_answer(latest), online_answer(stores.builtin))
+
+
+def test_settings_select_the_offline_store_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    from creditrisk.errors import ConfigurationError
+    from creditrisk.feast_asof import offline_store_config
+    from creditrisk.settings import Settings
+
+    assert Settings().offline_store == "asof"
+    assert offline_store_config(Settings().offline_store) == {"type": STORE_TYPE}
+    monkeypatch.setenv("CREDITRISK_OFFLINE_STORE", "duckdb")
+    assert offline_store_config(Settings().offline_store) == {"type": "duckdb"}
+    with pytest.raises(ConfigurationError, match="unknown offline store"):
+        offline_store_config("spark")
 
 
 def test_asof_store_type_resolves_from_feature_store_yaml_setting(tmp_path: Path) -> None:
