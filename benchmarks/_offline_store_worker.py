@@ -21,8 +21,12 @@ FEATURE_TTL = timedelta(days=92)
 FEATURES = ["balance", "rate", "months_delinquent", "ltv", "dti", "payments_made"]
 
 
-def definitions(feature_path: str) -> list:
-    """A loan-month feature view like the project's performance mart: monthly rows, 92-day TTL."""
+def definitions(feature_path: str, ttl: timedelta = FEATURE_TTL) -> list:
+    """A loan-month feature view like the project's performance mart: monthly rows, 92-day TTL.
+
+    A long ``ttl`` (the project's origination view uses 41 years) makes every older row of a
+    loan visible, which is what the built-in store's inequality join pays for.
+    """
     from feast import Entity, FeatureView, Field, FileSource
     from feast.types import Float64, Int64, String
     from feast.value_type import ValueType
@@ -31,7 +35,7 @@ def definitions(feature_path: str) -> list:
     view = FeatureView(
         name="loan_monthly",
         entities=[loan],
-        ttl=FEATURE_TTL,  # a monthly series: three months stale at most
+        ttl=ttl,  # default: a monthly series may be three months stale at most
         schema=[
             Field(name="loan_id", dtype=String),
             *[Field(name=name, dtype=Float64) for name in FEATURES if name not in ("payments_made",)],
@@ -71,13 +75,15 @@ def historical(spec: dict) -> dict:
     import pandas as pd
 
     store = feature_store(Path(spec["repo_dir"]), spec["offline_type"], False)
-    store.apply(definitions(spec["feature_path"]))
+    store.apply(definitions(spec["feature_path"], timedelta(days=spec.get("ttl_days", FEATURE_TTL.days))))
     entity_df = pd.read_parquet(spec["entity_path"])
     features = [f"loan_monthly:{name}" for name in FEATURES]
     started = time.perf_counter()
     result = store.get_historical_features(entity_df=entity_df, features=features).to_df()
     seconds = time.perf_counter() - started
     peak = peak_rss_mb()
+    # Columns by name, then rows: the digest must not depend on either order.
+    result = result[sorted(result.columns)]
     ordered = result.sort_values(list(result.columns), kind="mergesort").reset_index(drop=True)
     digest = int(pd.util.hash_pandas_object(ordered, index=False).sum())
     return {"seconds": seconds, "peak_rss_mb": peak, "rows": len(result), "digest": digest}
@@ -107,6 +113,8 @@ def materialize(spec: dict) -> dict:
     online = store.get_online_features(
         features=[f"loan_monthly:{name}" for name in FEATURES], entity_rows=[{"loan_id": i} for i in ids]
     ).to_df()
+    # Feast orders online columns by a set (differs per process): hash them in name order.
+    online = online[sorted(online.columns)]
     digest = int(pd.util.hash_pandas_object(online, index=False).sum())
     return {
         "seconds": finished - started,
