@@ -1,0 +1,140 @@
+"""One measured run of one offline store, in its own process (see ``bench_offline_store.py``).
+
+Run as ``python -m benchmarks._offline_store_worker '<json spec>'``; prints one JSON line with
+the timed seconds, this process's peak RSS right after the timed call, and a digest of the
+result so the parent can check both stores returned the same rows. A separate process per
+run keeps one store's memory out of the other's figure and lets the parent kill a run that
+grows past the memory cap.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+BASE_TIME = datetime(2015, 1, 1, tzinfo=UTC)
+FEATURE_TTL = timedelta(days=92)
+FEATURES = ["balance", "rate", "months_delinquent", "ltv", "dti", "payments_made"]
+
+
+def definitions(feature_path: str, ttl: timedelta = FEATURE_TTL) -> list:
+    """A loan-month feature view like the project's performance mart: monthly rows, 92-day TTL.
+
+    A long ``ttl`` (the project's origination view uses 41 years) makes every older row of a
+    loan visible, which is what the built-in store's inequality join pays for.
+    """
+    from feast import Entity, FeatureView, Field, FileSource
+    from feast.types import Float64, Int64, String
+    from feast.value_type import ValueType
+
+    loan = Entity(name="loan", join_keys=["loan_id"], value_type=ValueType.STRING)
+    view = FeatureView(
+        name="loan_monthly",
+        entities=[loan],
+        ttl=ttl,  # default: a monthly series may be three months stale at most
+        schema=[
+            Field(name="loan_id", dtype=String),
+            *[Field(name=name, dtype=Float64) for name in FEATURES if name not in ("payments_made",)],
+            Field(name="payments_made", dtype=Int64),
+        ],
+        source=FileSource(
+            name="loan_monthly_source",
+            path=feature_path,
+            timestamp_field="event_timestamp",
+            created_timestamp_column="created_timestamp",
+        ),
+    )
+    return [loan, view]
+
+
+def feature_store(repo_dir: Path, offline_type: str, pull_latest: bool):
+    from feast import FeatureStore, RepoConfig
+
+    config = RepoConfig(
+        project="bench",
+        registry=str(repo_dir / "registry.db"),
+        provider="local",
+        offline_store={"type": offline_type},
+        online_store={"type": "sqlite", "path": str(repo_dir / "online.db")},
+        entity_key_serialization_version=3,
+        repo_path=str(repo_dir),
+        materialization={"pull_latest_features": pull_latest},
+    )
+    return FeatureStore(config=config)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def historical(spec: dict) -> dict:
+    import pandas as pd
+
+    store = feature_store(Path(spec["repo_dir"]), spec["offline_type"], False)
+    store.apply(definitions(spec["feature_path"], timedelta(days=spec.get("ttl_days", FEATURE_TTL.days))))
+    entity_df = pd.read_parquet(spec["entity_path"])
+    features = [f"loan_monthly:{name}" for name in FEATURES]
+    started = time.perf_counter()
+    result = store.get_historical_features(entity_df=entity_df, features=features).to_df()
+    seconds = time.perf_counter() - started
+    peak = peak_rss_mb()
+    # Columns by name, then rows: the digest must not depend on either order.
+    result = result[sorted(result.columns)]
+    ordered = result.sort_values(list(result.columns), kind="mergesort").reset_index(drop=True)
+    digest = int(pd.util.hash_pandas_object(ordered, index=False).sum())
+    return {"seconds": seconds, "peak_rss_mb": peak, "rows": len(result), "digest": digest}
+
+
+def materialize(spec: dict) -> dict:
+    """Time ``materialize`` and split it at the online write (Feast's code, the same for both stores)."""
+    import pandas as pd
+    from feast.infra.compute_engines.local import nodes
+
+    store = feature_store(Path(spec["repo_dir"]), spec["offline_type"], spec["pull_latest"])
+    store.apply(definitions(spec["feature_path"]))
+    end = datetime.fromisoformat(spec["end"])
+    write_started: list[float] = []
+    original_execute = nodes.LocalOutputNode.execute
+
+    def timed_execute(self, context):  # type: ignore[no-untyped-def]
+        write_started.append(time.perf_counter())
+        return original_execute(self, context)
+
+    nodes.LocalOutputNode.execute = timed_execute  # type: ignore[method-assign]
+    started = time.perf_counter()
+    store.materialize(start_date=BASE_TIME - timedelta(days=1), end_date=end)
+    finished = time.perf_counter()
+    peak = peak_rss_mb()
+    ids = [f"L{i:09d}" for i in range(0, spec["entities"], max(1, spec["entities"] // 1000))]
+    online = store.get_online_features(
+        features=[f"loan_monthly:{name}" for name in FEATURES], entity_rows=[{"loan_id": i} for i in ids]
+    ).to_df()
+    # Feast orders online columns by a set (differs per process): hash them in name order.
+    online = online[sorted(online.columns)]
+    digest = int(pd.util.hash_pandas_object(online, index=False).sum())
+    return {
+        "seconds": finished - started,
+        "offline_seconds": write_started[0] - started,
+        "online_write_seconds": finished - write_started[0],
+        "peak_rss_mb": peak,
+        "rows": len(online),
+        "digest": digest,
+    }
+
+
+def main(argv: list[str]) -> int:
+    from creditrisk.telemetry import disable_telemetry
+
+    disable_telemetry()
+    spec = json.loads(argv[0])
+    outcome = historical(spec) if spec["mode"] == "historical" else materialize(spec)
+    print(json.dumps(outcome), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,308 @@
+"""ASOF offline store vs Feast's built-in DuckDB store: training sets and materialisation.
+
+Cases (entity rows x feature rows; ~120 monthly rows per loan, ~12 entity rows per loan):
+
+- ``100k x 1M`` and ``1.2M x 12M`` with a 92-day TTL, and ``1.2M x 12M`` with a 41-year TTL
+  (the project's origination view): ``get_historical_features(...).to_df()`` time and peak
+  memory for each store;
+- materialising 100k loans from 12M rows into SQLite: the built-in store with Feast's default
+  (``pull_latest_features: false``, every row pulled then deduplicated in pandas) and with
+  ``pull_latest_features: true``, against the ASOF store with ``pull_latest_features: true``
+  (the project's setting).
+
+Every run is its own subprocess, so peak RSS (``wait4``'s ``ru_maxrss``) belongs to one store.
+The built-in store needs ~22 GB at 1.2M x 12M on a shared 24 GB machine, so a watchdog kills a
+run whose RSS passes ``CREDITRISK_BENCH_MEMORY_CAP_GB`` (default 16) or that runs past
+``CREDITRISK_BENCH_TIMEOUT_S`` (default 900); that run is reported as "did not finish".
+``ctx.scale == "small"`` runs 100k x 1M and materialises 100k loans from 1M rows.
+Both stores' results are hashed and compared, so a speed-up never hides a different answer.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from benchmarks._offline_store_worker import BASE_TIME
+from benchmarks.harness import BenchContext, Measurement
+from creditrisk.feast_asof.store import STORE_TYPE
+
+BENCH = "offline_store"
+BUILTIN = "feast duckdb (built-in)"
+MONTHS = 120
+#: The loan-month view's TTL (three months), and the origination view's (41 years): with the
+#: long one every older row of a loan is visible to the built-in store's inequality join.
+TTL_DAYS = 92
+LONG_TTL_DAYS = 41 * 365
+ENTITY_ROWS_PER_LOAN = 12
+
+
+@dataclass
+class RunResult:
+    """One subprocess: its timed seconds, peak memory, and why it stopped if it did not finish."""
+
+    seconds: float | None
+    peak_rss_mb: float
+    digest: int | None = None
+    failure: str | None = None
+    offline_seconds: float | None = None
+    online_write_seconds: float | None = None
+
+
+def _loan_ids(n: int) -> pa.Array:
+    return pa.array([f"L{i:09d}" for i in range(n)])
+
+
+def write_features(path: Path, loans: int, months: int, seed: int) -> None:
+    """``loans x months`` monthly rows (ns timestamps, as pandas writes), one restatement per 50."""
+    rng = np.random.default_rng(seed)
+    ids = _loan_ids(loans)
+    writer = None
+    chunk = max(1, 2_000_000 // months)
+    for first in range(0, loans, chunk):
+        count = min(chunk, loans - first)
+        loan_index = np.repeat(np.arange(first, first + count), months)
+        month = np.tile(np.arange(months), count)
+        n = len(loan_index)
+        event_ns = (
+            np.datetime64(BASE_TIME.replace(tzinfo=None), "ns")
+            + month.astype("timedelta64[D]") * 30
+            + np.timedelta64(15, "D")
+        )
+        # Restatements: every 50th row repeats its event time with a later created time.
+        restated = rng.random(n) < 0.02
+        created_ns = event_ns + np.where(restated, np.timedelta64(3, "D"), np.timedelta64(0, "D"))
+        table = pa.table(
+            {
+                "loan_id": ids.take(pa.array(loan_index)),
+                "event_timestamp": pa.array(event_ns, pa.timestamp("ns", tz="UTC")),
+                "created_timestamp": pa.array(created_ns, pa.timestamp("ns", tz="UTC")),
+                "balance": rng.normal(200_000, 50_000, n).round(2),
+                "rate": rng.normal(4.5, 1.0, n).round(3),
+                "months_delinquent": rng.poisson(0.1, n).astype("float64"),
+                "ltv": rng.uniform(20, 100, n).round(1),
+                "dti": np.where(rng.random(n) < 0.05, np.nan, rng.uniform(5, 50, n).round(1)),
+                "payments_made": month.astype("int64"),
+            }
+        )
+        if writer is None:
+            writer = pq.ParquetWriter(path, table.schema)
+        writer.write_table(table)
+    assert writer is not None
+    writer.close()
+
+
+def write_entities(path: Path, loans: int, rows: int, months: int, seed: int) -> None:
+    """Observation rows at random times over the series (some before the first row, some past TTL)."""
+    rng = np.random.default_rng(seed + 1)
+    span_s = int(timedelta(days=30 * months + 120).total_seconds())
+    offset = rng.integers(-30 * 86_400, span_s, rows)
+    stamps = np.datetime64(BASE_TIME.replace(tzinfo=None), "ns") + offset.astype("timedelta64[s]")
+    table = pa.table(
+        {
+            "loan_id": _loan_ids(loans).take(pa.array(rng.integers(0, loans, rows))),
+            "event_timestamp": pa.array(stamps, pa.timestamp("ns", tz="UTC")),
+            "label": rng.integers(0, 2, rows),
+        }
+    )
+    pq.write_table(table, path)
+
+
+def ensure_data(root: Path, loans: int, months: int, entity_rows: int) -> tuple[Path, Path]:
+    """Generate once per shape; later runs reuse the files."""
+    root.mkdir(parents=True, exist_ok=True)
+    features = root / f"features_{loans}x{months}.parquet"
+    entities = root / f"entities_{entity_rows}_of_{loans}.parquet"
+    if not features.exists():
+        write_features(features, loans, months, seed=11)
+    if not entities.exists():
+        write_entities(entities, loans, entity_rows, months, seed=11)
+    return features, entities
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def run_worker(spec: dict, cap_mb: float, timeout_s: float) -> RunResult:
+    """Run one measurement in a child; kill it past the memory cap or the time limit."""
+    command = [sys.executable, "-m", "benchmarks._offline_store_worker", json.dumps(spec)]
+    started = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as out:
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.DEVNULL, text=True)
+        failure = None
+        sampled_peak = 0.0
+        while True:
+            # wait4 (not poll) reaps the child and gives its own rusage: ru_maxrss is its peak.
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            rss = _rss_mb(proc.pid)
+            sampled_peak = max(sampled_peak, rss)
+            if rss > cap_mb:
+                failure = f"exceeded {cap_mb / 1024:.0f} GB, killed"
+            elif time.perf_counter() - started > timeout_s:
+                failure = f"did not finish in {timeout_s:.0f} s, killed"
+            if failure:
+                proc.kill()
+                _, status, usage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.1)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        output = out.read()
+    peak = max(usage.ru_maxrss / 1024, sampled_peak)
+    if failure or proc.returncode != 0:
+        return RunResult(None, peak, failure=failure or f"failed (exit {proc.returncode})")
+    outcome = json.loads(output.strip().splitlines()[-1])
+    return RunResult(
+        outcome["seconds"],
+        outcome["peak_rss_mb"],
+        digest=outcome["digest"],
+        offline_seconds=outcome.get("offline_seconds"),
+        online_write_seconds=outcome.get("online_write_seconds"),
+    )
+
+
+def _pair(
+    case: str, metric: str, ours: RunResult, base: RunResult, target: str, extra: str = ""
+) -> list[Measurement]:
+    """Time and memory measurements of one comparison, with why a baseline is missing."""
+    same = ""
+    if ours.digest is not None and base.digest is not None:
+        same = "same result" if ours.digest == base.digest else "RESULTS DIFFER"
+    notes = "; ".join(x for x in (same, f"built-in {base.failure}" if base.failure else "", extra) if x)
+    if ours.failure:
+        notes = f"asof {ours.failure}; {notes}"
+    return [
+        Measurement(
+            BENCH,
+            case,
+            metric,
+            ours.seconds or float("nan"),
+            "s",
+            BUILTIN,
+            base.seconds,
+            target=target,
+            notes=notes,
+        ),
+        Measurement(
+            BENCH,
+            case,
+            f"{metric} peak memory",
+            ours.peak_rss_mb,
+            "MB",
+            BUILTIN,
+            None if base.failure else base.peak_rss_mb,
+            notes=f"built-in peak {base.peak_rss_mb:,.0f} MB when stopped" if base.failure else "",
+        ),
+    ]
+
+
+def run(ctx: BenchContext) -> list[Measurement]:
+    cap_mb = float(os.environ.get("CREDITRISK_BENCH_MEMORY_CAP_GB", "16")) * 1024
+    timeout_s = float(os.environ.get("CREDITRISK_BENCH_TIMEOUT_S", "900"))
+    data_dir = ctx.scratch("data")
+    retrieval_cases = [("100k x 1M", 100_000, 1_000_000, TTL_DAYS)]
+    if ctx.scale == "full":
+        retrieval_cases.append(("1.2M x 12M", 1_200_000, 12_000_000, TTL_DAYS))
+        retrieval_cases.append(("1.2M x 12M, 41-year TTL", 1_200_000, 12_000_000, LONG_TTL_DAYS))
+    measurements: list[Measurement] = []
+    for case, entity_rows, feature_rows, ttl_days in retrieval_cases:
+        loans = feature_rows // MONTHS
+        features, entities = ensure_data(data_dir, loans, MONTHS, entity_rows)
+        results = {}
+        for name, offline_type in (("asof", STORE_TYPE), ("builtin", "duckdb")):
+            repo = ctx.scratch(f"repo_{entity_rows}_{feature_rows}_{ttl_days}_{name}")
+            (repo / "registry.db").unlink(missing_ok=True)
+            spec = {
+                "mode": "historical",
+                "offline_type": offline_type,
+                "repo_dir": str(repo),
+                "feature_path": str(features),
+                "entity_path": str(entities),
+                "ttl_days": ttl_days,
+            }
+            results[name] = run_worker(spec, cap_mb, timeout_s)
+        target = ">= 20x faster, < 3 GB" if entity_rows == 1_200_000 else ""
+        measurements += _pair(case, "training set", results["asof"], results["builtin"], target)
+
+    # Materialisation: 100k loans; 12M rows at full scale, 1M at small scale.
+    loans, months = 100_000, (MONTHS if ctx.scale == "full" else 10)
+    features, _ = ensure_data(data_dir, loans, months, 1)
+    end = (BASE_TIME + timedelta(days=30 * months + 30)).isoformat()
+    runs = {}
+    for name, offline_type, pull_latest in (
+        ("asof", STORE_TYPE, True),
+        ("builtin_default", "duckdb", False),
+        ("builtin_latest", "duckdb", True),
+    ):
+        repo = ctx.scratch(f"repo_materialize_{name}")
+        for stale in ("registry.db", "online.db"):
+            (repo / stale).unlink(missing_ok=True)
+        spec = {
+            "mode": "materialize",
+            "offline_type": offline_type,
+            "pull_latest": pull_latest,
+            "repo_dir": str(repo),
+            "feature_path": str(features),
+            "entities": loans,
+            "end": end,
+        }
+        runs[name] = run_worker(spec, cap_mb, timeout_s)
+    case = f"materialize 100k loans from {loans * months / 1e6:g}M rows to SQLite"
+    measurements += _pair(
+        case,
+        "materialize",
+        runs["asof"],
+        runs["builtin_default"],
+        ">= 5x faster",
+        "built-in with Feast's default pull_latest_features=false; asof with pull_latest_features=true",
+    )
+    latest = _pair(
+        case + " (both pull_latest_features=true)",
+        "materialize",
+        runs["asof"],
+        runs["builtin_latest"],
+        "",
+    )
+    ours, base = runs["asof"], runs["builtin_default"]
+    breakdown = [
+        Measurement(
+            BENCH,
+            case,
+            "materialize: offline read and dedup",
+            ours.offline_seconds or float("nan"),
+            "s",
+            BUILTIN,
+            base.offline_seconds,
+            notes="time before Feast's online write starts",
+        ),
+        Measurement(
+            BENCH,
+            case,
+            "materialize: online write (Feast's SQLite path, same code for both)",
+            ours.online_write_seconds or float("nan"),
+            "s",
+            BUILTIN,
+            base.online_write_seconds,
+        ),
+    ]
+    return measurements + latest[:1] + breakdown

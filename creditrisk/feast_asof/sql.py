@@ -1,0 +1,239 @@
+"""The DuckDB SQL behind the ASOF offline store, built from plain descriptions of the inputs.
+
+Feast's built-in DuckDB store (through ibis) joins every entity row to every older feature row
+of the same key with an inequality join, then ranks them with ``row_number``; the intermediate
+result grows with entity rows x feature rows per key. DuckDB's ``ASOF JOIN`` instead sorts both
+sides once and picks, per entity row, the latest feature row at or before the entity time, so
+time and memory grow with the inputs, not with their product.
+
+Feast's semantics that the queries keep (see ``feast/infra/offline_stores/ibis.py``):
+
+- a feature row is visible to an entity row when ``event_ts <= entity_ts`` and, with a TTL,
+  ``event_ts + ttl >= entity_ts`` (both inclusive; a zero or missing TTL means no limit);
+- among visible rows the greatest ``event_ts`` wins, ties broken by the greatest
+  ``created_timestamp`` (``DESC`` with DuckDB's default ``NULLS LAST``);
+- feature columns are renamed by the source's ``field_mapping`` before anything else;
+- every entity row is kept, duplicates included; rows that match nothing get nulls.
+
+Nothing here touches a database: the functions return SQL text, so the text can be read,
+tested and shown by ``RetrievalJob.to_sql()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+#: Name under which the entity rows (with their row number) are registered in DuckDB.
+ENTITY_RELATION = "__feast_asof_entity"
+#: Row number added to the entity rows so the result keeps their order, duplicates included.
+ROW_ID = "__feast_asof_row"
+#: The entity timestamp cast to TIMESTAMPTZ (whatever unit or zone the frame carried).
+ENTITY_TS = "__feast_asof_entity_ts"
+#: The matched feature row's event timestamp inside each per-view relation.
+FEATURE_TS = "__feast_asof_event_ts"
+#: ASOF ordering keys: ``(event time, created time)`` on the feature side and
+#: ``(entity time, +max)`` on the entity side (any created time is acceptable), see ``_order_key``.
+FEATURE_ORDER = "__feast_asof_order"
+ENTITY_ORDER = "__feast_asof_entity_order"
+
+
+def quote_ident(name: str) -> str:
+    """A DuckDB identifier, quoted so any column name (spaces, quotes, keywords) is safe."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def parquet_scan(paths: Sequence[str]) -> str:
+    """``read_parquet([...])`` over the same path list ibis hands DuckDB for a FileSource."""
+    return "read_parquet([" + ", ".join(quote_literal(p) for p in paths) + "])"
+
+
+def renamed_scan(paths: Sequence[str], field_mapping: dict[str, str], columns: Sequence[str]) -> str:
+    """The source with Feast's ``field_mapping`` applied (only for columns the files have)."""
+    renames = [(old, new) for old, new in field_mapping.items() if old in columns and old != new]
+    if not renames:
+        return f"(SELECT * FROM {parquet_scan(paths)})"
+    rename_list = ", ".join(f"{quote_ident(old)} AS {quote_ident(new)}" for old, new in renames)
+    return f"(SELECT * RENAME ({rename_list}) FROM {parquet_scan(paths)})"
+
+
+@dataclass(frozen=True)
+class ViewJoin:
+    """What the point-in-time join needs to know about one feature view.
+
+    ``join_keys`` maps the feature-side key column (after field mapping) to the entity-frame
+    column it is matched against; ``features`` maps the source column to the output name
+    (``feature`` or ``view__feature``).
+    """
+
+    source_sql: str
+    join_keys: dict[str, str]
+    timestamp_field: str
+    created_timestamp_column: str | None
+    features: dict[str, str]
+    ttl: timedelta | None
+
+
+def _ttl_microseconds(ttl: timedelta | None) -> int | None:
+    """Feast treats a falsy TTL (None or zero) as "no limit"."""
+    if not ttl:
+        return None
+    return (ttl.days * 86_400 + ttl.seconds) * 1_000_000 + ttl.microseconds
+
+
+_MIN_BIGINT = -(2**63)
+_MAX_BIGINT = 2**63 - 1
+
+
+def _order_key(event_ts: str, created_us: str) -> str:
+    """``event_us * 2^64 + created_us`` as HUGEINT: orders by event time, then created time.
+
+    Any two event times differ by at least 2^64 in the key while created times span less, so
+    the key orders exactly as ``(event, created)``. Measured on 1.2M x 12M, an ASOF join on this
+    key costs the same as on the bare timestamp; a STRUCT key was ~30% slower.
+    """
+    return f"(epoch_us({event_ts})::HUGEINT * {2**64}::HUGEINT + ({created_us})::HUGEINT)"
+
+
+def _view_relation(view: ViewJoin, index: int) -> str:
+    """One feature view's rows, renamed to collision-free names, with the ASOF ordering key.
+
+    With a created-timestamp column the ordering key is ``(event_ts, created_ts)`` packed into
+    one HUGEINT: the ASOF join then picks the row with the greatest event time at or before
+    the entity time and, among rows with that event time, the greatest created time (a null
+    created time ranks lowest, as ``DESC NULLS LAST`` does). That is Feast's tie-break in the same single
+    sort-merge pass, with no separate deduplication of the feature rows.
+    """
+    keys = [f"{quote_ident(src)} AS {quote_ident(f'__k{index}_{i}')}" for i, src in enumerate(view.join_keys)]
+    features = [
+        f"{quote_ident(src)} AS {quote_ident(f'__f{index}_{i}')}" for i, src in enumerate(view.features)
+    ]
+    event_ts = f"CAST({quote_ident(view.timestamp_field)} AS TIMESTAMPTZ)"
+    columns = [*keys, f"{event_ts} AS {FEATURE_TS}"]
+    if view.created_timestamp_column:
+        created_us = f"epoch_us(CAST({quote_ident(view.created_timestamp_column)} AS TIMESTAMPTZ))"
+        columns.append(f"{_order_key(event_ts, f'COALESCE({created_us}, {_MIN_BIGINT})')} AS {FEATURE_ORDER}")
+    not_null = [f"{quote_ident(src)} IS NOT NULL" for src in view.join_keys]
+    not_null.append(f"{quote_ident(view.timestamp_field)} IS NOT NULL")
+    return (
+        f"SELECT {', '.join([*columns, *features])}\n"
+        f"    FROM {view.source_sql} AS src\n"
+        f"    WHERE {' AND '.join(not_null)}"
+    )
+
+
+def historical_features_sql(
+    entity_columns: Sequence[str], event_timestamp_column: str, views: Sequence[ViewJoin]
+) -> str:
+    """The point-in-time join of the entity rows with every feature view, one ASOF join each.
+
+    The result has the entity columns in their order, then each view's features in request
+    order, and one row per entity row in the entity frame's order.
+    """
+    entity_ts = f"CAST({quote_ident(event_timestamp_column)} AS TIMESTAMPTZ)"
+    ctes = [
+        f"entity AS (\n    SELECT *, {entity_ts} AS {ENTITY_TS},\n"
+        f"        {_order_key(entity_ts, str(_MAX_BIGINT))} AS {ENTITY_ORDER}\n"
+        f"    FROM {ENTITY_RELATION}\n)"
+    ]
+    joins: list[str] = []
+    outputs = [f"e.{quote_ident(c)}" for c in entity_columns]
+    for index, view in enumerate(views):
+        ctes.append(f"fv{index} AS (\n    {_view_relation(view, index)}\n)")
+        alias = f"f{index}"
+        conditions = [
+            f"e.{quote_ident(entity_col)} = {alias}.{quote_ident(f'__k{index}_{i}')}"
+            for i, entity_col in enumerate(view.join_keys.values())
+        ]
+        if view.created_timestamp_column:
+            conditions.append(f"e.{ENTITY_ORDER} >= {alias}.{FEATURE_ORDER}")
+        else:
+            conditions.append(f"e.{ENTITY_TS} >= {alias}.{FEATURE_TS}")
+        joins.append(f"ASOF LEFT JOIN fv{index} AS {alias} ON {' AND '.join(conditions)}")
+        # Repeat the visibility rule per row: it nulls the features of a row the TTL
+        # excludes, and keeps a null entity time or key from ever matching.
+        visible = f"e.{ENTITY_TS} >= {alias}.{FEATURE_TS}"
+        ttl_us = _ttl_microseconds(view.ttl)
+        if ttl_us is not None:
+            visible += f" AND {alias}.{FEATURE_TS} + to_microseconds({ttl_us}) >= e.{ENTITY_TS}"
+        for i, out_name in enumerate(view.features.values()):
+            value = f"{alias}.{quote_ident(f'__f{index}_{i}')}"
+            outputs.append(f"CASE WHEN {visible} THEN {value} END AS {quote_ident(out_name)}")
+    return (
+        "WITH " + ",\n".join(ctes) + "\n"
+        "SELECT " + ",\n       ".join(outputs) + "\n"
+        "FROM entity AS e\n" + "\n".join(joins) + f"\nORDER BY e.{ROW_ID}"
+    )
+
+
+def _naive_utc_literal(value: datetime) -> str:
+    """A TIMESTAMP literal for a bound Feast passes as an aware (or local naive) datetime."""
+    return f"TIMESTAMP {quote_literal(value.isoformat(sep=' '))}"
+
+
+def _range_filter(timestamp_field: str, start: datetime | None, end: datetime | None) -> str:
+    """Inclusive ``[start, end]`` on the timestamp read as UTC wall time, as ibis compiles it."""
+    column = f"CAST({quote_ident(timestamp_field)} AS TIMESTAMP)"
+    parts = []
+    if start is not None:
+        parts.append(f"{column} >= {_naive_utc_literal(start)}")
+    if end is not None:
+        parts.append(f"{column} <= {_naive_utc_literal(end)}")
+    return " AND ".join(parts) if parts else "TRUE"
+
+
+def pull_latest_sql(
+    source_sql: str,
+    join_key_columns: Sequence[str],
+    columns: Sequence[str],
+    timestamp_field: str,
+    created_timestamp_column: str | None,
+    start: datetime,
+    end: datetime,
+) -> str:
+    """The latest row per join key in ``[start, end]``: what materialisation writes online.
+
+    One hash aggregate: ``arg_max(row, {event, created})`` per key keeps the row Feast's
+    ``row_number() OVER (ORDER BY event DESC, created DESC)`` ranks first (a null created time
+    ranks last). DuckDB would also turn a ``QUALIFY row_number() = 1`` into an aggregate, but
+    one that joins back to the scan; this form measured about twice as fast on 12M rows.
+    """
+    row = ", ".join(f"{quote_literal(c)}: {quote_ident(c)}" for c in columns)
+    order = quote_ident(timestamp_field)
+    if created_timestamp_column:
+        created_ts = f"CAST({quote_ident(created_timestamp_column)} AS TIMESTAMPTZ)"
+        created = f"COALESCE({created_ts}, '-infinity'::TIMESTAMPTZ)"
+        order = f"{{'t': {order}, 'c': {created}}}"
+    group = (
+        f"GROUP BY {', '.join(quote_ident(k) for k in join_key_columns)}"
+        if join_key_columns
+        # Without keys the whole table is one group; an empty range must still give no row.
+        else "HAVING count(*) > 0"
+    )
+    return (
+        f"SELECT unnest(latest) FROM (\n"
+        f"    SELECT arg_max({{{row}}}, {order}) AS latest\n"
+        f"    FROM {source_sql} AS src\n"
+        f"    WHERE {_range_filter(timestamp_field, start, end)}\n"
+        f"    {group}\n)"
+    )
+
+
+def pull_all_sql(
+    source_sql: str,
+    columns: Sequence[str],
+    timestamp_field: str,
+    start: datetime | None,
+    end: datetime | None,
+) -> str:
+    """Every row in the (optionally open) range ``[start, end]``."""
+    return (
+        f"SELECT {', '.join(quote_ident(c) for c in columns)}\n"
+        f"FROM {source_sql} AS src\n"
+        f"WHERE {_range_filter(timestamp_field, start, end)}"
+    )
