@@ -300,9 +300,7 @@ def run(ctx: BenchContext) -> list[Measurement]:
     out: list[Measurement] = []
 
     entities = entity_frame(ids, months, entity_rows)
-    from creditrisk.features.config import offline_store_name
-
-    configured = offline_store_name(sqlite)
+    configured = sqlite.offline_store
     _historical(sqlite, entities.head(10), None)  # warm-up: imports, DuckDB start
     ours_s, rows = _historical(sqlite, entities, None)
     feast_s, _ = _historical(sqlite, entities, "duckdb")

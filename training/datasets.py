@@ -20,7 +20,6 @@ from pathlib import Path
 import pandas as pd
 
 from creditrisk.errors import DataError
-from creditrisk.features.config import offline_store_name
 from creditrisk.features.models import REQUEST_TIME_FIELD, ModelSpec, get_model_spec
 from creditrisk.features.online import service_layout
 from creditrisk.features.store import get_feature_store, require_applied
@@ -170,7 +169,7 @@ def build_training_set(
         "label_rate": positives / len(frame),
         "frame_sha256": frame_sha256(frame),
         "sources": sources,
-        "offline_store": offline_store_name(settings),
+        "offline_store": settings.offline_store,
         "feast_version": _feast_version(),
         "created_at": datetime.now(UTC).isoformat(),
     }

@@ -14,35 +14,26 @@ from typing import Any
 
 import yaml
 
-from creditrisk.errors import ConfigurationError
+from creditrisk import feast_asof
 from creditrisk.settings import Settings
 
 #: The Feast project name (Redis keys and registry entries are scoped by it).
 PROJECT = "creditrisk"
 
-#: Offline stores by setting value. The one place that names them: the integrator's
-#: ``CREDITRISK_OFFLINE_STORE=asof|duckdb`` setting selects an entry here.
-OFFLINE_STORES: dict[str, dict[str, Any]] = {
-    "duckdb": {"type": "duckdb"},
-}
-DEFAULT_OFFLINE_STORE = "duckdb"
-
 #: How stale a long-lived FeatureStore's view of the registry may get after `features apply`.
 REGISTRY_CACHE_TTL_SECONDS = 60
 
 
-def offline_store_name(settings: Settings) -> str:
-    """The selected offline store: ``settings.offline_store`` when it exists, else DuckDB."""
-    return str(getattr(settings, "offline_store", None) or DEFAULT_OFFLINE_STORE)
-
-
 def offline_store_config(settings: Settings) -> dict[str, Any]:
-    name = offline_store_name(settings)
-    try:
-        return dict(OFFLINE_STORES[name])
-    except KeyError:
-        known = ", ".join(sorted(OFFLINE_STORES))
-        raise ConfigurationError(f"unknown offline store '{name}'; known: {known}") from None
+    """The ``offline_store`` block for ``CREDITRISK_OFFLINE_STORE`` (``asof`` by default)."""
+    return feast_asof.offline_store_config(settings.offline_store)
+
+
+def materialization_config(settings: Settings) -> dict[str, Any]:
+    """With the ASOF store, materialisation pulls the latest row per key inside DuckDB."""
+    if settings.offline_store == "asof":
+        return dict(feast_asof.MATERIALIZATION_CONFIG)
+    return {}
 
 
 def online_store_config(settings: Settings) -> dict[str, Any]:
@@ -54,7 +45,7 @@ def online_store_config(settings: Settings) -> dict[str, Any]:
 
 def repo_config_dict(settings: Settings) -> dict[str, Any]:
     """The effective ``feature_store.yaml`` content as a dict (see :func:`render_yaml`)."""
-    return {
+    config: dict[str, Any] = {
         "project": PROJECT,
         "provider": "local",
         "registry": {
@@ -68,6 +59,10 @@ def repo_config_dict(settings: Settings) -> dict[str, Any]:
         "offline_store": offline_store_config(settings),
         "entity_key_serialization_version": 3,
     }
+    materialization = materialization_config(settings)
+    if materialization:
+        config["materialization"] = materialization
+    return config
 
 
 def render_yaml(settings: Settings) -> str:
