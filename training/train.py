@@ -240,6 +240,7 @@ def train_model(
     )
     configure_tracking(settings)
     experiment_id = ensure_experiment(options.model, settings)
+    mlflow.set_experiment(experiment_id=experiment_id)  # nested family and trial runs land here too
     exposure = _exposure(sides.holdout, options)
     with mlflow.start_run(experiment_id=experiment_id, run_name=f"train {options.model}") as run:
         _log_run_context(data, options, split_info, settings)
