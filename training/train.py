@@ -317,8 +317,17 @@ def _make_sides(
         f"split at {split.cutoff:%Y-%m-%d}: {len(fit)} fit + {len(cal)} calibration rows, "
         f"{len(holdout)} holdout rows (label rate {info['holdout_label_rate']:.2%})"
     )
-    if sides.y_holdout.min() == sides.y_holdout.max():
-        raise DataError("the holdout has only one class; use more data or a larger --holdout-fraction")
+    for name, labels in (
+        ("holdout", sides.y_holdout),
+        ("training", sides.y_fit),
+        ("calibration", sides.y_cal),
+    ):
+        positives = int(labels.sum())
+        if positives == 0 or positives == len(labels):
+            raise DataError(
+                f"the {name} side has only one class ({positives} positives in {len(labels)} rows): "
+                "too few events to fit, calibrate and score; use more data or a larger --holdout-fraction"
+            )
     return sides, info
 
 
@@ -377,7 +386,7 @@ def _train_one(
     else:
         if options.tune_trials and family in ("lr", "rf", "xgb", "lgbm", "ann"):
             params |= _tune(family, data, options, sides, ctx, log)
-        if family in ("xgb", "lgbm"):
+        if family in ("xgb", "lgbm") and 0 < sides.y_stop.sum() < len(sides.y_stop):
             pipeline = fit_family(
                 family,
                 sides.fit_inner[features],
