@@ -4,10 +4,12 @@ A family is fitted as ``Pipeline([("encode", FrameEncoder), ("model", estimator)
 saved inside the model. The voting ensemble is scikit-learn's ``VotingClassifier`` over already-fitted
 member pipelines (wrapped in ``FrozenEstimator``, so fitting the vote never refits a member).
 
-Imbalance: logistic regression and the random forest use ``class_weight``; the boosters use
-``scale_pos_weight = sqrt(negatives / positives)`` (the full ratio over-corrects and costs ranking quality
-on rare-event data; calibration repairs the probabilities either way); the network uses class-balanced
-batches. Monotone constraints (option) encode known credit logic: a better credit score never raises
+Imbalance: logistic regression and the random forest use ``class_weight``; the network uses
+class-balanced batches; the boosters take ``scale_pos_weight`` from ``--booster-weighting``
+(``none`` by default: on the generated loans, holdout AUC 0.944/0.945 for XGBoost/LightGBM unweighted
+against 0.929/0.925 with ``sqrt(neg/pos)``; reweighting distorts the gradient statistics the trees split
+on, and calibration repairs probabilities either way; ``sqrt`` and ``balanced`` are options).
+Monotone constraints (option) encode known credit logic: a better credit score never raises
 risk, more delinquency never lowers it.
 """
 
@@ -72,10 +74,13 @@ class FitContext:
     #: idle machine the cost of one thread is at most the core count.
     n_jobs: int = 1
     monotone: dict[str, int] = field(default_factory=dict)
+    #: Booster ``scale_pos_weight``: "none" (1), "sqrt" (sqrt(neg/pos)) or "balanced" (neg/pos).
+    booster_weighting: str = "none"
 
     @property
-    def sqrt_imbalance(self) -> float:
-        return float(np.sqrt(max(self.n_negative, 1) / max(self.n_positive, 1)))
+    def scale_pos_weight(self) -> float:
+        ratio = max(self.n_negative, 1) / max(self.n_positive, 1)
+        return {"none": 1.0, "sqrt": float(np.sqrt(ratio)), "balanced": float(ratio)}[self.booster_weighting]
 
 
 def monotone_directions(feature_names: list[str], feature_types: dict[str, str]) -> dict[str, int]:
@@ -147,7 +152,7 @@ def make_estimator(family: str, params: dict[str, Any], ctx: FitContext, encoder
             tree_method="hist",
             eval_metric="logloss",
             early_stopping_rounds=100,
-            scale_pos_weight=ctx.sqrt_imbalance,
+            scale_pos_weight=ctx.scale_pos_weight,
             n_jobs=ctx.n_jobs,
             random_state=ctx.seed,
             **extra,
@@ -158,7 +163,7 @@ def make_estimator(family: str, params: dict[str, Any], ctx: FitContext, encoder
 
         extra = {"monotone_constraints": constraints} if ctx.monotone else {}
         return LGBMClassifier(
-            scale_pos_weight=ctx.sqrt_imbalance,
+            scale_pos_weight=ctx.scale_pos_weight,
             n_jobs=ctx.n_jobs,
             random_state=ctx.seed,
             verbose=-1,

@@ -68,6 +68,7 @@ class TrainOptions:
     exposure_col: str | None = None
     outliers: str = "none"
     monotone: bool = False
+    booster_weighting: str = "none"
     holdout_fraction: float = 0.2
     holdout_entity_fraction: float = 0.3
     calibration_fraction: float = 0.2
@@ -236,6 +237,7 @@ def train_model(
         n_positive=int(y_all.sum()),
         n_negative=int(len(y_all) - y_all.sum()),
         seed=options.seed,
+        booster_weighting=options.booster_weighting,
         monotone=monotone_directions(data.feature_names, data.feature_types) if options.monotone else {},
     )
     configure_tracking(settings)
@@ -261,6 +263,8 @@ def train_model(
 
 
 def _check_options(data: LabelledData, options: TrainOptions) -> None:
+    if options.booster_weighting not in ("none", "sqrt", "balanced"):
+        raise DataError("--booster-weighting must be none, sqrt or balanced")
     unknown = [f for f in options.families if f not in FAMILIES]
     if unknown:
         raise DataError(f"unknown families: {', '.join(unknown)} (choose from {', '.join(FAMILIES)})")
@@ -611,6 +615,7 @@ def _log_run_context(
             "exposure_col": options.exposure_col,
             "outliers": options.outliers,
             "monotone": options.monotone,
+            "booster_weighting": options.booster_weighting,
             "tune_trials": options.tune_trials,
             "tune_method": options.tune_method,
             "cv_folds": options.cv_folds,
