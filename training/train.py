@@ -68,7 +68,7 @@ class TrainOptions:
     exposure_col: str | None = None
     outliers: str = "none"
     monotone: bool = False
-    booster_weighting: str = "none"
+    booster_weighting: str = "auto"
     holdout_fraction: float = 0.2
     holdout_entity_fraction: float = 0.3
     calibration_fraction: float = 0.2
@@ -263,8 +263,8 @@ def train_model(
 
 
 def _check_options(data: LabelledData, options: TrainOptions) -> None:
-    if options.booster_weighting not in ("none", "sqrt", "balanced"):
-        raise DataError("--booster-weighting must be none, sqrt or balanced")
+    if options.booster_weighting not in ("auto", "none", "sqrt", "balanced"):
+        raise DataError("--booster-weighting must be auto, none, sqrt or balanced")
     unknown = [f for f in options.families if f not in FAMILIES]
     if unknown:
         raise DataError(f"unknown families: {', '.join(unknown)} (choose from {', '.join(FAMILIES)})")

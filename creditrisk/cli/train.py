@@ -34,7 +34,7 @@ def train(
     outliers: str = typer.Option("none", help="Drop training outliers: none, iqr, mahalanobis, ensemble."),
     monotone: bool = typer.Option(False, help="Monotone constraints where the credit logic is known."),
     booster_weighting: str = typer.Option(
-        "none", help="XGBoost/LightGBM scale_pos_weight: none, sqrt, balanced."
+        "auto", help="Booster scale_pos_weight: auto, none, sqrt, balanced."
     ),
     holdout_fraction: float = typer.Option(0.2, help="Share of the latest observation times held out."),
     bootstrap: int = typer.Option(200, help="Bootstrap resamples for confidence intervals."),
