@@ -86,14 +86,13 @@ class CreditRiskModel(mlflow.pyfunc.PythonModel):
         missing = [name for name in self.feature_names if name not in frame.columns]
         if missing:
             raise DataError(f"{self.model_name}: missing feature columns: {', '.join(missing)}")
-        out = {}
-        for name in self.feature_names:
-            column = frame[name]
-            if self.feature_types.get(name) == "str":
-                out[name] = column.astype("object").where(column.notna(), None)
-            else:
-                out[name] = pd.to_numeric(column, errors="coerce").astype(float)
-        return pd.DataFrame(out, index=frame.index)
+        out = frame[self.feature_names].copy()
+        numeric = [name for name in self.feature_names if self.feature_types.get(name) != "str"]
+        try:
+            out[numeric] = out[numeric].astype(float)
+        except (TypeError, ValueError):
+            out[numeric] = out[numeric].apply(pd.to_numeric, errors="coerce").astype(float)
+        return out
 
     def raw_proba(self, frame: pd.DataFrame) -> np.ndarray:
         """The family's uncalibrated P(bad) (what the calibrator was fitted on)."""

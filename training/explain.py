@@ -93,7 +93,7 @@ def _explain_model(
         import xgboost as xgb
 
         contrib = model.get_booster().predict(
-            xgb.DMatrix(Xt, missing=np.nan), pred_contribs=True, iteration_range=_xgb_range(model)
+            xgb.DMatrix(Xt, missing=np.nan, nthread=1), pred_contribs=True, iteration_range=_xgb_range(model)
         )
         return contrib[:, -1].astype(float), contrib[:, :-1].astype(float), "log_odds"
     if kind == "LGBMClassifier":

@@ -4,10 +4,13 @@ A family is fitted as ``Pipeline([("encode", FrameEncoder), ("model", estimator)
 saved inside the model. The voting ensemble is scikit-learn's ``VotingClassifier`` over already-fitted
 member pipelines (wrapped in ``FrozenEstimator``, so fitting the vote never refits a member).
 
-Imbalance: logistic regression and the random forest use ``class_weight``; the boosters use
-``scale_pos_weight = sqrt(negatives / positives)`` (the full ratio over-corrects and costs ranking quality
-on rare-event data; calibration repairs the probabilities either way); the network uses class-balanced
-batches. Monotone constraints (option) encode known credit logic: a better credit score never raises
+Imbalance: logistic regression and the random forest use ``class_weight``; the network uses
+class-balanced batches; the boosters take ``scale_pos_weight`` from ``--booster-weighting``
+(``auto`` by default: ``none`` with 500 or more positives, since on the generated loans holdout AUC
+was 0.944/0.945 for XGBoost/LightGBM unweighted against 0.929/0.925 with ``sqrt(neg/pos)``, and
+``sqrt`` below that, see :attr:`FitContext.scale_pos_weight`; calibration repairs probabilities
+either way).
+Monotone constraints (option) encode known credit logic: a better credit score never raises
 risk, more delinquency never lowers it.
 """
 
@@ -67,12 +70,24 @@ class FitContext:
     n_positive: int
     n_negative: int
     seed: int = 42
-    n_jobs: int = 2
+    #: One thread per model: on a shared 2-core machine OpenMP threads spin against each other
+    #: (an XGBoost fit on 10k rows took 38 s with 2 threads and 1.5 s with 1 under load); on an
+    #: idle machine the cost of one thread is at most the core count.
+    n_jobs: int = 1
     monotone: dict[str, int] = field(default_factory=dict)
+    #: Booster ``scale_pos_weight``: "auto", "none" (1), "sqrt" (sqrt(neg/pos)) or "balanced" (neg/pos).
+    booster_weighting: str = "auto"
 
     @property
-    def sqrt_imbalance(self) -> float:
-        return float(np.sqrt(max(self.n_negative, 1) / max(self.n_positive, 1)))
+    def scale_pos_weight(self) -> float:
+        """``auto`` is ``none`` unless there are under 500 positives: then the positives' hessian mass
+        is too small for ``min_child_weight`` to allow splits at all (an unweighted XGBoost on the
+        demo's 8 bankruptcy rows learned a constant), and ``sqrt`` weighting restores it."""
+        ratio = max(self.n_negative, 1) / max(self.n_positive, 1)
+        mode = self.booster_weighting
+        if mode == "auto":
+            mode = "sqrt" if self.n_positive < 500 else "none"
+        return {"none": 1.0, "sqrt": float(np.sqrt(ratio)), "balanced": float(ratio)}[mode]
 
 
 def monotone_directions(feature_names: list[str], feature_types: dict[str, str]) -> dict[str, int]:
@@ -144,7 +159,7 @@ def make_estimator(family: str, params: dict[str, Any], ctx: FitContext, encoder
             tree_method="hist",
             eval_metric="logloss",
             early_stopping_rounds=100,
-            scale_pos_weight=ctx.sqrt_imbalance,
+            scale_pos_weight=ctx.scale_pos_weight,
             n_jobs=ctx.n_jobs,
             random_state=ctx.seed,
             **extra,
@@ -155,7 +170,7 @@ def make_estimator(family: str, params: dict[str, Any], ctx: FitContext, encoder
 
         extra = {"monotone_constraints": constraints} if ctx.monotone else {}
         return LGBMClassifier(
-            scale_pos_weight=ctx.sqrt_imbalance,
+            scale_pos_weight=ctx.scale_pos_weight,
             n_jobs=ctx.n_jobs,
             random_state=ctx.seed,
             verbose=-1,

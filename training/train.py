@@ -68,6 +68,7 @@ class TrainOptions:
     exposure_col: str | None = None
     outliers: str = "none"
     monotone: bool = False
+    booster_weighting: str = "auto"
     holdout_fraction: float = 0.2
     holdout_entity_fraction: float = 0.3
     calibration_fraction: float = 0.2
@@ -236,10 +237,12 @@ def train_model(
         n_positive=int(y_all.sum()),
         n_negative=int(len(y_all) - y_all.sum()),
         seed=options.seed,
+        booster_weighting=options.booster_weighting,
         monotone=monotone_directions(data.feature_names, data.feature_types) if options.monotone else {},
     )
     configure_tracking(settings)
     experiment_id = ensure_experiment(options.model, settings)
+    mlflow.set_experiment(experiment_id=experiment_id)  # nested family and trial runs land here too
     exposure = _exposure(sides.holdout, options)
     with mlflow.start_run(experiment_id=experiment_id, run_name=f"train {options.model}") as run:
         _log_run_context(data, options, split_info, settings)
@@ -260,6 +263,8 @@ def train_model(
 
 
 def _check_options(data: LabelledData, options: TrainOptions) -> None:
+    if options.booster_weighting not in ("auto", "none", "sqrt", "balanced"):
+        raise DataError("--booster-weighting must be auto, none, sqrt or balanced")
     unknown = [f for f in options.families if f not in FAMILIES]
     if unknown:
         raise DataError(f"unknown families: {', '.join(unknown)} (choose from {', '.join(FAMILIES)})")
@@ -316,8 +321,17 @@ def _make_sides(
         f"split at {split.cutoff:%Y-%m-%d}: {len(fit)} fit + {len(cal)} calibration rows, "
         f"{len(holdout)} holdout rows (label rate {info['holdout_label_rate']:.2%})"
     )
-    if sides.y_holdout.min() == sides.y_holdout.max():
-        raise DataError("the holdout has only one class; use more data or a larger --holdout-fraction")
+    for name, labels in (
+        ("holdout", sides.y_holdout),
+        ("training", sides.y_fit),
+        ("calibration", sides.y_cal),
+    ):
+        positives = int(labels.sum())
+        if positives == 0 or positives == len(labels):
+            raise DataError(
+                f"the {name} side has only one class ({positives} positives in {len(labels)} rows): "
+                "too few events to fit, calibrate and score; use more data or a larger --holdout-fraction"
+            )
     return sides, info
 
 
@@ -376,7 +390,7 @@ def _train_one(
     else:
         if options.tune_trials and family in ("lr", "rf", "xgb", "lgbm", "ann"):
             params |= _tune(family, data, options, sides, ctx, log)
-        if family in ("xgb", "lgbm"):
+        if family in ("xgb", "lgbm") and 0 < sides.y_stop.sum() < len(sides.y_stop):
             pipeline = fit_family(
                 family,
                 sides.fit_inner[features],
@@ -601,6 +615,7 @@ def _log_run_context(
             "exposure_col": options.exposure_col,
             "outliers": options.outliers,
             "monotone": options.monotone,
+            "booster_weighting": options.booster_weighting,
             "tune_trials": options.tune_trials,
             "tune_method": options.tune_method,
             "cv_folds": options.cv_folds,

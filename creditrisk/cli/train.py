@@ -33,6 +33,9 @@ def train(
     lgd: float | None = typer.Option(None, help="Loss given default; FN cost = exposure x LGD."),
     outliers: str = typer.Option("none", help="Drop training outliers: none, iqr, mahalanobis, ensemble."),
     monotone: bool = typer.Option(False, help="Monotone constraints where the credit logic is known."),
+    booster_weighting: str = typer.Option(
+        "auto", help="Booster scale_pos_weight: auto, none, sqrt, balanced."
+    ),
     holdout_fraction: float = typer.Option(0.2, help="Share of the latest observation times held out."),
     bootstrap: int = typer.Option(200, help="Bootstrap resamples for confidence intervals."),
     no_register: bool = typer.Option(False, "--no-register", help="Log the run but do not register."),
@@ -68,6 +71,7 @@ def train(
         lgd=lgd,
         outliers=outliers,
         monotone=monotone,
+        booster_weighting=booster_weighting,
         holdout_fraction=holdout_fraction,
         bootstrap=bootstrap,
         register=not no_register,

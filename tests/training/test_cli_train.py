@@ -94,9 +94,18 @@ def test_report_json_has_every_family_and_the_registered_model(env: dict[str, Pa
     assert "families on the out-of-time holdout" in env["first_output"]
 
 
-def test_parquet_dataset_trains_and_registers_a_challenger(env: dict[str, Path]) -> None:
-    result = runner.invoke(app, [*_train_args(env["root"] / "loans.parquet"), "--families", "lr,lgbm"])
+def test_parquet_dataset_tunes_and_registers_a_challenger(env: dict[str, Path]) -> None:
+    args = [*_train_args(env["root"] / "loans.parquet"), "--families", "lr,lgbm", "--tune", "2", "--cv", "2"]
+    result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output + repr(result.exception)
+    assert "lgbm: 2 trials, best CV AUC" in result.output
+    from mlflow import MlflowClient
+
+    trials = MlflowClient().search_runs(
+        [MlflowClient().get_experiment_by_name("loan_default").experiment_id],
+        filter_string="attributes.run_name LIKE 'lgbm trial%'",
+    )
+    assert len(trials) == 2 and all("cv_auc" in t.data.metrics for t in trials)
     assert "loan_default v2 (alias challenger)" in result.output
     assert "champion is v" in result.output
 
