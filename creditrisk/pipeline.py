@@ -9,6 +9,7 @@ end with one summary of where everything went and how to look at it.
 from __future__ import annotations
 
 import time
+from datetime import UTC, date, datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,13 +20,34 @@ from creditrisk.settings import Settings
 
 @dataclass(frozen=True)
 class DemoOptions:
-    """Sizes for the demo's generated data set: small enough to run in minutes on 2 cores."""
+    """Sizes for the demo's generated data set: small enough to run in minutes on 2 cores.
+
+    Companies outnumber loans because bankruptcies are rare (a few percent over five years):
+    3,000 companies give the bankruptcy model enough events to learn from and to evaluate.
+    """
 
     loans: int = 2_000
-    companies: int = 300
-    start: str = "2018-01"
+    companies: int = 3_000
+    #: First month (YYYY-MM); empty means ``months`` before the current month, so the window ends
+    #: now. Online features then are fresh: Feast expires online values older than a view's TTL
+    #: against the wall clock, and a window that ended years ago would serve only nulls.
+    start: str = ""
     months: int = 60
     seed: int = 42
+
+    @property
+    def window_start(self) -> str:
+        """The first month of the window as YYYY-MM (``start``, or ``months`` before now)."""
+        if self.start:
+            return self.start
+        return default_window_start(self.months)
+
+
+def default_window_start(months: int, today: date | None = None) -> str:
+    """The month ``months`` months before ``today``'s month, so the window ends last month."""
+    today = today or datetime.now(UTC).date()
+    index = today.year * 12 + today.month - 1 - months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 @dataclass

@@ -10,6 +10,18 @@ from training.registry import tracking_uri
 from training.train import TrainOptions, train_model, write_report
 
 
+def _attach_analysis_report(settings: Settings, model: str, run_id: str) -> None:
+    """Log the demo's analysis report (written by the ``report`` step) to the model's training run."""
+    import mlflow
+
+    from training.report import log_report_to_mlflow
+
+    path = settings.reports_dir / f"analysis_{model}.html"
+    if path.is_file():
+        with mlflow.start_run(run_id=run_id):
+            log_report_to_mlflow(path)
+
+
 def train_step(settings: Settings, options: DemoOptions) -> StepResult:
     """Every family for both models with the default settings; the best of each becomes champion."""
     outputs: dict[str, object] = {}
@@ -24,6 +36,7 @@ def train_step(settings: Settings, options: DemoOptions) -> StepResult:
             continue
         report_path = settings.reports_dir / f"train_{model}.json"
         write_report(report, report_path)
+        _attach_analysis_report(settings, model, report.run_id)
         outputs[f"{model} report"] = report_path
         best = report.results[report.selected].metrics
         oracle = f", {best['roc_auc'] / report.oracle_auc:.1%} of oracle AUC" if report.oracle_auc else ""

@@ -14,7 +14,9 @@ from creditrisk.settings import get_settings
 def demo(
     loans: int = typer.Option(DemoOptions.loans, help="Loans to generate."),
     companies: int = typer.Option(DemoOptions.companies, help="Companies to generate."),
-    start: str = typer.Option(DemoOptions.start, help="First month of the window, YYYY-MM."),
+    start: str = typer.Option(
+        "", help="First month of the window, YYYY-MM (default: --months before now, so it ends now)."
+    ),
     months: int = typer.Option(DemoOptions.months, help="Months in the window."),
     seed: int = typer.Option(DemoOptions.seed, help="Random seed."),
 ) -> None:

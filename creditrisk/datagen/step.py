@@ -19,7 +19,7 @@ def generate_step(settings: Settings, options: DemoOptions) -> StepResult:
     config = GeneratorConfig(
         loans=options.loans,
         companies=options.companies,
-        start=options.start,
+        start=options.window_start,
         months=options.months,
         seed=options.seed,
     )
