@@ -9,9 +9,9 @@ end with one summary of where everything went and how to look at it.
 from __future__ import annotations
 
 import time
-from datetime import UTC, date, datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from creditrisk.errors import PipelineStepError
