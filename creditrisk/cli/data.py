@@ -46,6 +46,9 @@ def generate_command(
     corrupt_rate: float = typer.Option(
         _D.corrupt_rate, help="Share of rows to damage in every file (0 = none)."
     ),
+    workers: int = typer.Option(
+        _D.workers, help="Processes for the loan quarters (same output for any number)."
+    ),
     no_truth: bool = typer.Option(False, "--no-truth", help="Skip the ground-truth files under raw/_truth."),
 ) -> None:
     """Generate the raw data set under $CREDITRISK_DATA_DIR/raw (deterministic for a seed)."""
@@ -56,7 +59,7 @@ def generate_command(
         loans=loans, companies=companies, start=start, months=months, seed=seed, layout=layout,
         stress_start=stress_start, stress_months=stress_months, stress_severity=stress_severity,
         default_rate_scale=default_rate_scale, bankruptcy_rate_scale=bankruptcy_rate_scale,
-        corrupt_rate=corrupt_rate, write_truth=not no_truth,
+        corrupt_rate=corrupt_rate, write_truth=not no_truth, workers=workers,
     )  # fmt: skip
     summary = generate(config, settings)
     table = Table(title=f"Raw data in {summary.raw_dir}")

@@ -63,7 +63,8 @@ ITEMS = STATEMENT_COLUMNS[7:]
 #: Bankruptcy hazard (per quarter, logit) on the statement just filed.
 HAZARD_BASE = -6.9
 _BURN_IN = 8  # quarters simulated before the window (trends need a year of history)
-_MC_PATHS = 256
+#: Monte Carlo paths per statement for the company truth (later quarters of the horizon).
+MC_PATHS = 256
 
 
 @dataclass
@@ -96,25 +97,35 @@ _NAME_A = (
     "North", "Blue", "Summit", "Granite", "Silver", "Pioneer", "Harbor", "Cedar", "Apex", "Liberty",
     "Evergreen", "Prairie", "Atlas", "Beacon", "Crescent", "Keystone", "Redwood", "Union", "Vista", "Iron",
 )  # fmt: skip
-_NAME_B = (
-    "Analytics", "Industries", "Health", "Energy", "Materials", "Foods", "Logistics", "Systems",
-    "Holdings", "Networks", "Brands", "Resources", "Partners", "Technologies", "Utilities", "Retail",
-)  # fmt: skip
+#: Second word of a company name, by sector (same order as ``SECTORS``).
+_NAME_B: tuple[tuple[str, ...], ...] = (
+    ("Analytics", "Systems", "Technologies", "Software", "Semiconductor"),
+    ("Health", "Therapeutics", "Medical", "Biosciences", "Pharma"),
+    ("Industries", "Machinery", "Logistics", "Aerospace", "Engineering"),
+    ("Brands", "Motors", "Leisure", "Apparel", "Homebuilders"),
+    ("Foods", "Beverages", "Household Products", "Farms", "Consumer Goods"),
+    ("Energy", "Petroleum", "Oil & Gas", "Drilling", "Midstream"),
+    ("Materials", "Chemicals", "Steel", "Paper", "Mining"),
+    ("Utilities", "Power", "Electric", "Water", "Gas & Light"),
+    ("Realty", "Properties", "Real Estate Trust", "Land", "Office REIT"),
+    ("Networks", "Media", "Communications", "Wireless", "Broadcasting"),
+    ("Retail", "Stores", "Outfitters", "Markets", "Department Stores"),
+)
 _SUFFIX = ("Inc.", "Corp.", "Co.", "Group Inc.", "Holdings Corp.", "PLC", "Ltd.")
 
 
 def draw_universe(rng: np.random.Generator, n: int) -> CompanyUniverse:
     sector = rng.choice(len(SECTORS), size=n, p=SECTOR_WEIGHTS / SECTOR_WEIGHTS.sum())
+    first = rng.integers(0, len(_NAME_A), n)
+    second = rng.integers(0, 5, n)
+    suffix = rng.integers(0, len(_SUFFIX), n)
     names = np.array(
         [
-            f"{_NAME_A[a]} {_NAME_B[b]} {_SUFFIX[s]}"
-            for a, b, s in zip(
-                rng.integers(0, len(_NAME_A), n), rng.integers(0, len(_NAME_B), n),
-                rng.integers(0, len(_SUFFIX), n), strict=True,
-            )
+            f"{_NAME_A[a]} {_NAME_B[s][b]} {_SUFFIX[x]}"
+            for a, s, b, x in zip(first, sector, second, suffix, strict=True)
         ],
         dtype=object,
-    )  # fmt: skip
+    )
     base_roa = np.array([s.roa for s in SECTORS])[sector]
     base_lev = np.array([s.leverage for s in SECTORS])[sector]
     base_cr = np.array([s.current_ratio for s in SECTORS])[sector]

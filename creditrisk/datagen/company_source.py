@@ -58,10 +58,18 @@ def simulate_companies(config: GeneratorConfig, rng: np.random.Generator) -> Com
     )
     latents: list[co.Latent] = []
     items: list[dict[str, np.ndarray]] = []
+    retained: np.ndarray | None = None
+    payout = rng.uniform(0.0, 0.6, n)
     for j in range(n_q):
         x = co.step_latent(u, x, shocks[u.sector, j], rng.standard_normal((n, 4)))
         latents.append(x)
-        items.append(co.statement_items(u, x, int(q_ends[j] % 12 + 1), rng.standard_normal((n, 3))))
+        now = co.statement_items(u, x, int(q_ends[j] % 12 + 1), rng.standard_normal((n, 3)))
+        if retained is None:
+            retained = now["total_equity"] * rng.uniform(0.2, 0.9, n)
+        # Retained earnings accumulate net income less dividends paid out of profits.
+        retained = retained + now["net_income"] - payout * np.maximum(now["net_income"], 0.0)
+        now["retained_earnings"] = retained
+        items.append(now)
     period_end = _month_end(q_ends)
     filing = period_end[None, :] + _filing_lags(rng, u, q_ends).astype("timedelta64[D]")
     window_end = _month_end(np.array([config.last_month.index]))[0]
@@ -88,9 +96,7 @@ def simulate_companies(config: GeneratorConfig, rng: np.random.Generator) -> Com
         ok = filing[:, j] <= window_end
         ok &= np.isnat(bankrupt_day) | (filing[:, j] < bankrupt_day)
         written[:, j] = ok
-    statements = _statement_rows(
-        config, rng, u, q_ends, period_end, filing, items, written, bankrupt_day, window_end
-    )
+    statements = _statement_rows(rng, u, q_ends, period_end, filing, items, written, bankrupt_day, window_end)
     truth = _truth(config, u, q_ends, filing, latents, items, written, shocks)
     has_b = ~np.isnat(bankrupt_day)
     bankruptcies = pd.DataFrame(
@@ -123,7 +129,17 @@ def _fiscal(fye: np.ndarray, q_end: int) -> tuple[np.ndarray, np.ndarray]:
     return fiscal_year, quarter
 
 
-def _statement_rows(config, rng, u, q_ends, period_end, filing, items, written, bankrupt_day, window_end):
+def _statement_rows(
+    rng: np.random.Generator,
+    u: co.CompanyUniverse,
+    q_ends: np.ndarray,
+    period_end: np.ndarray,
+    filing: np.ndarray,
+    items: list[dict[str, np.ndarray]],
+    written: np.ndarray,
+    bankrupt_day: np.ndarray,
+    window_end: np.datetime64,
+) -> pd.DataFrame:
     """Original filings plus restatements (new rows, later filing dates, revised numbers)."""
     frames = []
     for j in np.flatnonzero(written.any(axis=0)):
@@ -152,7 +168,10 @@ def _statement_rows(config, rng, u, q_ends, period_end, filing, items, written, 
     return df.sort_values(["company_id", "period_end_date", "amendment_number"], ignore_index=True)
 
 
-def _revise(rng, base, k, mask) -> dict[str, np.ndarray]:
+def _revise(
+    rng: np.random.Generator, base: dict[str, np.ndarray], k: int, mask: np.ndarray
+) -> dict[str, np.ndarray]:
+    """A restatement: net income revised (and equity with it), revenue nudged."""
     out = {key: v[mask].copy() for key, v in base.items()}
     change = (
         rng.normal(0.0, 0.15, k) * np.abs(out["net_income"]) + rng.normal(0, 0.002, k) * out["total_assets"]
@@ -161,11 +180,21 @@ def _revise(rng, base, k, mask) -> dict[str, np.ndarray]:
     out["operating_income"] = out["operating_income"] + change
     out["revenue"] = out["revenue"] * (1 + rng.normal(0, 0.02, k))
     out["total_equity"] = out["total_equity"] + change
+    out["retained_earnings"] = out["retained_earnings"] + change
     out["total_liabilities"] = out["total_assets"] - out["total_equity"]
     return out
 
 
-def _frame(u, idx, fy, fq, period_end, filing, amendment, values) -> pd.DataFrame:
+def _frame(
+    u: co.CompanyUniverse,
+    idx: np.ndarray,
+    fy: np.ndarray,
+    fq: np.ndarray,
+    period_end: np.datetime64,
+    filing: np.ndarray,
+    amendment: int,
+    values: dict[str, np.ndarray],
+) -> pd.DataFrame:
     data = {
         "company_id": u.company_id[idx],
         "fiscal_year": fy,
@@ -175,14 +204,21 @@ def _frame(u, idx, fy, fq, period_end, filing, amendment, values) -> pd.DataFram
         "amendment_number": np.full(len(idx), amendment),
         "currency": np.full(len(idx), "USD"),
     }
-    retained = values["total_equity"] * 0.6
     for item in co.ITEMS:
-        v = retained if item == "retained_earnings" else values[item]
-        data[item] = np.round(v, -3).astype(np.int64)
+        data[item] = np.round(values[item], -3).astype(np.int64)
     return pd.DataFrame(data)
 
 
-def _truth(config, u, q_ends, filing, latents, items, written, shocks) -> pd.DataFrame:
+def _truth(
+    config: GeneratorConfig,
+    u: co.CompanyUniverse,
+    q_ends: np.ndarray,
+    filing: np.ndarray,
+    latents: list[co.Latent],
+    items: list[dict[str, np.ndarray]],
+    written: np.ndarray,
+    shocks: np.ndarray,
+) -> pd.DataFrame:
     """P(bankruptcy in (filing, filing + 12 months]) per original statement, by Monte Carlo."""
     rng = np.random.default_rng(np.random.SeedSequence([config.seed, 3]))
     company, period, pd12 = [], [], []
@@ -193,8 +229,8 @@ def _truth(config, u, q_ends, filing, latents, items, written, shocks) -> pd.Dat
         horizon_end = _plus_12_months(filing[idx, j]).astype(np.int64)
         k_max = min(5, n_q - 1 - j)
         total = np.zeros(len(idx))
-        survive = np.ones((len(idx), co._MC_PATHS))
-        rep = np.repeat(idx, co._MC_PATHS)
+        survive = np.ones((len(idx), co.MC_PATHS))
+        rep = np.repeat(idx, co.MC_PATHS)
         sub = _subset(u, rep)
         x = _latent_subset(latents[j], rep)
         for k in range(0, k_max):
@@ -206,14 +242,14 @@ def _truth(config, u, q_ends, filing, latents, items, written, shocks) -> pd.Dat
             if k == 0:
                 h = np.repeat(
                     _sigmoid(co.hazard_logit(_items_at(items[j], idx), _items_at(items[j - 4], idx), scale)),
-                    co._MC_PATHS,
+                    co.MC_PATHS,
                 )
             else:
                 x = co.step_latent(sub, x, shocks[sub.sector, jj], rng.standard_normal((len(rep), 4)))
                 now = co.statement_items(sub, x, int(q_ends[jj] % 12 + 1), rng.standard_normal((len(rep), 3)))
                 ago = _items_at(items[jj - 4], rep)
                 h = _sigmoid(co.hazard_logit(now, ago, scale))
-            h = h.reshape(len(idx), co._MC_PATHS)
+            h = h.reshape(len(idx), co.MC_PATHS)
             total += (survive * h).mean(axis=1) * frac
             survive *= 1.0 - h
         company.append(u.company_id[idx])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from creditrisk.datagen.layouts import LAYOUTS
@@ -37,19 +37,23 @@ class GeneratorConfig:
     bankruptcy_rate_scale: float = 1.0
     corrupt_rate: float = 0.0
     write_truth: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
+    #: Processes simulating origination quarters in parallel (the output is identical for any
+    #: number; memory grows with it, one quarter per worker).
+    workers: int = 1
 
     def __post_init__(self) -> None:
         if self.loans < 0 or self.companies < 0:
             raise ConfigurationError("--loans and --companies must be >= 0")
-        if not 1 <= self.months <= 600:
-            raise ConfigurationError("--months must be between 1 and 600")
+        if not 3 <= self.months <= 600:
+            raise ConfigurationError("--months must be between 3 and 600")
         if self.layout not in LAYOUTS:
             raise ConfigurationError(f"--layout must be one of {sorted(LAYOUTS)}, got {self.layout}")
         if not 0.0 <= self.corrupt_rate < 0.5:
             raise ConfigurationError("--corrupt-rate must be in [0, 0.5)")
         if self.stress_months < 0 or self.stress_severity < 0:
             raise ConfigurationError("--stress-months and --stress-severity must be >= 0")
+        if not 1 <= self.workers <= 64:
+            raise ConfigurationError("--workers must be between 1 and 64")
         if self.default_rate_scale <= 0 or self.bankruptcy_rate_scale <= 0:
             raise ConfigurationError("rate scales must be > 0")
         first = self.first_month

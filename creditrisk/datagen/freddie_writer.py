@@ -60,7 +60,6 @@ def performance_columns(block: LoanBlock, rows: PerformanceRows) -> dict[str, pa
         values[rows.losses["row"]] = rows.losses[name]
         return text.money(values, blank=~credit)
 
-    eltv_blank = zb | (np.random.default_rng(n).random(n) < 0.003)
     return {
         "loan_sequence_number": text.labels(c["loan"], list(block.loan_id)),
         "monthly_reporting_period": text.ints(yyyymm(c["month"])),
@@ -93,7 +92,7 @@ def performance_columns(block: LoanBlock, rows: PerformanceRows) -> dict[str, pa
             np.maximum(c["step_mod"] - 1, 0), ["N", "Y"], blank=c["step_mod"] == 0
         ),
         "payment_deferral": text.labels(np.zeros(n), ["Y"], blank=~c["deferral"]),
-        "estimated_ltv": text.ints(np.where(eltv_blank, 999, c["eltv"]), blank=zb),
+        "estimated_ltv": text.ints(c["eltv"], blank=zb),
         "zero_balance_removal_upb": text.money(c["removal_upb"], blank=~zb),
         "delinquent_accrued_interest": loss("delinquent_accrued_interest"),
         "delinquency_due_to_disaster": text.labels(np.zeros(n), ["Y"], blank=~c["disaster"]),

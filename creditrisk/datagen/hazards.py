@@ -71,7 +71,12 @@ class LoanStatics:
 
 @dataclass
 class Transition:
-    """Probabilities of each move for one step, one value per loan-row."""
+    """Probabilities of each move for one step, one value per loan-row.
+
+    ``prepay_if_dirty`` / ``roll_0_if_dirty`` are the current-state moves had the loan been
+    delinquent before (filled by :func:`transition_probabilities` with ``both_histories``,
+    which the truth recursion uses); the 3+ moves are ``None`` when not requested.
+    """
 
     prepay: np.ndarray
     roll_0: np.ndarray
@@ -79,18 +84,26 @@ class Transition:
     roll_1: np.ndarray
     cure_2: np.ndarray
     roll_2: np.ndarray
-    pay_3: np.ndarray
-    modify_3: np.ndarray
-    short_sale: np.ndarray
-    third_party: np.ndarray
-    reo: np.ndarray
-    note_sale: np.ndarray
+    pay_3: np.ndarray | None = None
+    modify_3: np.ndarray | None = None
+    short_sale: np.ndarray | None = None
+    third_party: np.ndarray | None = None
+    reo: np.ndarray | None = None
+    note_sale: np.ndarray | None = None
+    prepay_if_dirty: np.ndarray | None = None
+    roll_0_if_dirty: np.ndarray | None = None
 
 
 def _softmax_vs_stay(*logits: np.ndarray) -> list[np.ndarray]:
     exps = [np.exp(z) for z in logits]
     denom = 1.0 + sum(exps)
-    return [e / denom for e in exps]
+    inv = 1.0 / denom
+    return [e * inv for e in exps]
+
+
+#: Calendar-month effects, indexed by month of year (1..12; index 0 unused).
+_WINTER = np.array([0, 1, 0, -0.7, -0.7, 0, 0, 0, 0, 0, 0, 1, 1], dtype=float)
+_SUMMER = np.array([0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0], dtype=float)
 
 
 def transition_probabilities(
@@ -104,11 +117,14 @@ def transition_probabilities(
     scheduled_upb: np.ndarray,
     macro: MacroPaths,
     coef: Coefficients,
+    deep: bool = True,
+    both_histories: bool = False,
 ) -> Transition:
     """Probabilities of the move from ``month`` (covariates) into the next month.
 
     ``loan`` indexes ``statics``; every other argument has one value per row. The 3+ month
-    moves are returned without their eligibility by months behind, which the caller applies.
+    moves (``deep``) are returned without their eligibility by months behind, which the
+    caller applies.
     """
     state = statics.state_idx[loan]
     col = macro.column(month)
@@ -119,8 +135,6 @@ def transition_probabilities(
     mtm_ltv = np.clip(100.0 * scheduled_upb / value, 5.0, 200.0)
     spread = rate - market
     season = month_of_year(month + 1)
-    winter = np.isin(season, (11, 12, 1)).astype(float) - 0.7 * np.isin(season, (3, 4)).astype(float)
-    summer = np.isin(season, (5, 6, 7, 8)).astype(float)
     seasoning = np.minimum(next_age, 36) / 36.0
     score_z = statics.score_z[loan]
     dti_z = statics.dti_z[loan]
@@ -136,20 +150,19 @@ def transition_probabilities(
         + coef.roll_unemployment_rise * np.maximum(rise, 0.0)
         + coef.roll_investor * statics.investor[loan]
         + coef.roll_cashout * statics.cashout[loan]
-        + coef.roll_dirty * dirty
         + coef.roll_modified * modified
         + 0.5 * seasoning
-        + 0.12 * winter
+        + 0.12 * _WINTER[season]
     )
     prepay_logit = (
         coef.prepay_base
         + coef.prepay_incentive * np.clip(spread, -1.0, 3.0)
         + coef.prepay_score * score_z
         - 1.2 * np.exp(-next_age / 6.0)
-        + 0.25 * summer
+        + 0.25 * _SUMMER[season]
         - 0.4 * np.maximum(mtm_ltv - 95.0, 0.0) / 10.0
     )
-    prepay, roll_0 = _softmax_vs_stay(prepay_logit, roll_logit)
+    prepay, roll_0 = _softmax_vs_stay(prepay_logit, roll_logit + coef.roll_dirty * dirty)
 
     stress = 0.12 * (unemployment - 5.0) + 0.25 * (mtm_ltv - 75.0) / 10.0
     cure_1, roll_1 = _softmax_vs_stay(
@@ -158,16 +171,22 @@ def transition_probabilities(
     cure_2, roll_2 = _softmax_vs_stay(
         -0.4 + 0.30 * score_z - stress, 0.3 - 0.40 * score_z + stress + 0.2 * dti_z
     )
-    equity = (mtm_ltv - 80.0) / 10.0
-    pay_3, modify_3, short_sale, third_party, reo, note_sale = _softmax_vs_stay(
-        -3.3 + 0.3 * score_z - 0.2 * equity,
-        -2.3 - 0.1 * equity,
-        -3.4 + 0.3 * equity,
-        -3.8 - 0.2 * equity,
-        -2.4 + 0.25 * equity,
-        -5.5 + 0 * equity,
-    )
-    return Transition(
-        prepay, roll_0, cure_1, roll_1, cure_2, roll_2,
-        pay_3, modify_3, short_sale, third_party, reo, note_sale,
-    )  # fmt: skip
+    result = Transition(prepay, roll_0, cure_1, roll_1, cure_2, roll_2)
+    if both_histories:
+        result.prepay_if_dirty, result.roll_0_if_dirty = _softmax_vs_stay(
+            prepay_logit, roll_logit + coef.roll_dirty
+        )
+    if deep:
+        equity = (mtm_ltv - 80.0) / 10.0
+        (
+            result.pay_3, result.modify_3, result.short_sale,
+            result.third_party, result.reo, result.note_sale,
+        ) = _softmax_vs_stay(
+            -3.3 + 0.3 * score_z - 0.2 * equity,
+            -2.3 - 0.1 * equity,
+            -3.4 + 0.3 * equity,
+            -3.8 - 0.2 * equity,
+            -2.4 + 0.25 * equity,
+            np.full_like(equity, -5.5),
+        )  # fmt: skip
+    return result

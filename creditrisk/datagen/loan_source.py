@@ -8,7 +8,9 @@ depend on how the work is split.
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,48 +79,75 @@ class QuarterResult:
     credit_exits: int
 
 
-def generate_quarters(
-    config: GeneratorConfig, macro: MacroPaths, raw_dir: Path, on_quarter: Callable[[QuarterResult], None]
-) -> Iterator[QuarterResult]:
-    """Generate, simulate and write each origination quarter in turn."""
+def run_quarter(
+    config: GeneratorConfig, macro: MacroPaths, raw_dir: Path, plan: QuarterPlan
+) -> QuarterResult:
+    """Generate, simulate and write one origination quarter; return its counts and truth.
+
+    Self-contained (its own random stream, its own files), so quarters can run in any order
+    or in parallel processes and still give the same bytes for a seed.
+    """
     layout = get_layout(config.layout)
     coef = coefficients(config)
     stress_first = config.stress_first_month.index
     stress = set(range(stress_first, stress_first + config.stress_months))
-    for plan in plan_quarters(config):
-        if plan.loans == 0:
-            continue
-        rng = quarter_rng(config.seed, plan)
-        notes = rng.choice(np.array(plan.note_months), size=plan.loans)
-        block = draw_block(rng, macro, plan.year, plan.quarter, plan.loans, notes, config.last_month.index)
-        rows = simulate_block(block, macro, config.last_month.index, rng, coef, stress)
-        orig_path = fw.origination_path(raw_dir, plan.year, plan.quarter)
-        perf_path = fw.performance_path(raw_dir, plan.year, plan.quarter)
-        n_orig = fw.write_origination(orig_path, block, layout)
-        n_perf = fw.write_performance(perf_path, block, rows, layout)
-        truth = None
-        if config.write_truth:
-            positions, pd12 = loan_pd_12m(rows, loan_statics(block, macro), macro, coef)
-            loans = rows.columns["loan"][positions]
-            months = rows.columns["month"][positions]
-            truth = pa.table(
-                [
-                    pa.array(block.loan_id[loans].astype(str), type=pa.string()),
-                    _first_of_month(months),
-                    pa.array(pd12),
-                ],
-                schema=LOAN_TRUTH_SCHEMA,
-            )
-        status = rows.columns["status"]
-        codes = rows.columns["zero_balance_code"]
-        bad = (status >= 3) | np.isin(codes, (2, 3, 9, 15))
-        result = QuarterResult(
-            plan, orig_path, perf_path, n_orig, n_perf, truth,
-            defaulted_loans=len(np.unique(rows.columns["loan"][bad])),
-            credit_exits=int(np.isin(codes, (2, 3, 9, 15)).sum()),
-        )  # fmt: skip
-        on_quarter(result)
-        yield result
+    rng = quarter_rng(config.seed, plan)
+    notes = rng.choice(np.array(plan.note_months), size=plan.loans)
+    block = draw_block(rng, macro, plan.year, plan.quarter, plan.loans, notes, config.last_month.index)
+    rows = simulate_block(block, macro, config.last_month.index, rng, coef, stress)
+    orig_path = fw.origination_path(raw_dir, plan.year, plan.quarter)
+    perf_path = fw.performance_path(raw_dir, plan.year, plan.quarter)
+    n_orig = fw.write_origination(orig_path, block, layout)
+    n_perf = fw.write_performance(perf_path, block, rows, layout)
+    truth = None
+    if config.write_truth:
+        positions, pd12 = loan_pd_12m(rows, loan_statics(block, macro), macro, coef)
+        loans = rows.columns["loan"][positions]
+        months = rows.columns["month"][positions]
+        truth = pa.table(
+            [
+                pa.array(block.loan_id[loans].astype(str), type=pa.string()),
+                _first_of_month(months),
+                pa.array(pd12),
+            ],
+            schema=LOAN_TRUTH_SCHEMA,
+        )
+    status = rows.columns["status"]
+    codes = rows.columns["zero_balance_code"]
+    credit = np.isin(codes, (2, 3, 9, 15))
+    return QuarterResult(
+        plan, orig_path, perf_path, n_orig, n_perf, truth,
+        defaulted_loans=len(np.unique(rows.columns["loan"][(status >= 3) | credit])),
+        credit_exits=int(credit.sum()),
+    )  # fmt: skip
+
+
+def generate_quarters(
+    config: GeneratorConfig,
+    macro: MacroPaths,
+    raw_dir: Path,
+    on_quarter: Callable[[QuarterResult], None],
+    workers: int = 1,
+) -> Iterator[QuarterResult]:
+    """Every origination quarter in order; with ``workers > 1`` they run in worker processes.
+
+    Results come back in quarter order either way (``Executor.map``), so the truth file is
+    written in the same order and the output is identical for any number of workers.
+    """
+    plans = [p for p in plan_quarters(config) if p.loans]
+    if workers <= 1 or len(plans) <= 1:
+        results: Iterator[QuarterResult] = (run_quarter(config, macro, raw_dir, p) for p in plans)
+        for result in results:
+            on_quarter(result)
+            yield result
+        return
+    # "spawn": fresh interpreters, no forked copies of Arrow's or BLAS's thread pools.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        n = len(plans)
+        for result in pool.map(run_quarter, [config] * n, [macro] * n, [raw_dir] * n, plans):
+            on_quarter(result)
+            yield result
 
 
 def _first_of_month(month_index: np.ndarray) -> pa.Array:

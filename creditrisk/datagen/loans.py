@@ -120,7 +120,12 @@ def draw_block(
     state_idx = rng.choice(len(STATES), size=n, p=state_shares())
     occupancy = q.choice(rng, {"P": 0.90, "I": 0.08, "S": 0.02}, n)
     purpose = q.choice(rng, {"P": 0.81, "C": 0.12, "N": 0.06, "R": 0.01}, n)
-    fields = _file_fields(rng, macro, year, quarter, n, locals())
+    true_values = {
+        "score": score, "ltv": ltv, "cltv": cltv, "dti": dti, "upb": upb, "rate": rate, "mi_pct": mi_pct,
+        "term": term, "first_payment": first_payment, "state_idx": state_idx, "occupancy": occupancy,
+        "purpose": purpose, "scale": scale,
+    }  # fmt: skip
+    fields = _file_fields(rng, year, quarter, n, true_values)
     return LoanBlock(
         year=year,
         quarter=quarter,
@@ -143,7 +148,7 @@ def draw_block(
 
 
 def _file_fields(
-    rng: np.random.Generator, macro: MacroPaths, year: int, quarter: int, n: int, v: dict
+    rng: np.random.Generator, year: int, quarter: int, n: int, v: dict[str, np.ndarray]
 ) -> dict[str, np.ndarray]:
     """Every origination field as the file shows it (strings, sentinels applied)."""
     purchase = v["purpose"] == "P"

@@ -99,7 +99,13 @@ def _upb(st: _State, idx: np.ndarray, month: int) -> np.ndarray:
     return sched + st.deferred[idx]
 
 
-def scheduled_for_hazard(basis_principal, basis_rate, basis_term, basis_start, month):
+def scheduled_for_hazard(
+    basis_principal: np.ndarray,
+    basis_rate: np.ndarray,
+    basis_term: np.ndarray,
+    basis_start: np.ndarray,
+    month: np.ndarray | int,
+) -> np.ndarray:
     """Balance on schedule at ``month`` (what the hazard's mark-to-market LTV uses)."""
     return scheduled_balance(basis_principal, basis_rate, basis_term, month - basis_start)
 
@@ -150,13 +156,19 @@ def simulate_block(
         exited = idx[codes > 0]
         st.active[exited] = False
         st.done[exited] = True
-        matured = idx[(row["remaining"] <= 0) & (codes == 0)]
-        st.active[matured] = False
-        st.done[matured] = True
     return _assemble(months, losses)
 
 
-def _step(st, statics, block, idx, month, macro, rng, coef) -> np.ndarray:
+def _step(
+    st: _State,
+    statics: LoanStatics,
+    block: LoanBlock,
+    idx: np.ndarray,
+    month: int,
+    macro: MacroPaths,
+    rng: np.random.Generator,
+    coef: Coefficients,
+) -> np.ndarray:
     """Move every loan in ``idx`` from ``month - 1`` into ``month``; returns zero-balance codes."""
     prev = month - 1
     sched = scheduled_for_hazard(
@@ -186,6 +198,9 @@ def _step(st, statics, block, idx, month, macro, rng, coef) -> np.ndarray:
     deep = status >= 3
     if deep.any():
         _deep_moves(st, idx, deep, status, new_status, codes, u, p, month, macro, rng)
+    # The last scheduled payment made: zero balance 01 (prepaid or matured).
+    matured = (codes == 0) & (new_status == 0) & (month - st.basis_start[idx] >= st.basis_term[idx])
+    codes[matured] = PREPAID
     st.dirty[idx] |= new_status > 0
     st.status[idx] = np.where(codes > 0, status, new_status)
     st.month_mod_cost[idx] = np.where(st.modified[idx], st.rate_cost[idx], 0.0)
@@ -193,7 +208,19 @@ def _step(st, statics, block, idx, month, macro, rng, coef) -> np.ndarray:
     return codes
 
 
-def _deep_moves(st, idx, deep, status, new_status, codes, u, p: Transition, month, macro, rng) -> None:
+def _deep_moves(
+    st: _State,
+    idx: np.ndarray,
+    deep: np.ndarray,
+    status: np.ndarray,
+    new_status: np.ndarray,
+    codes: np.ndarray,
+    u: np.ndarray,
+    p: Transition,
+    month: int,
+    macro: MacroPaths,
+    rng: np.random.Generator,
+) -> None:
     """3+ months behind: pay up, modify, sell short, third-party sale, REO, note sale, or fall behind."""
     eligible = [
         np.ones_like(p.pay_3, dtype=bool),
@@ -221,7 +248,9 @@ def _deep_moves(st, idx, deep, status, new_status, codes, u, p: Transition, mont
         codes[outcome == k] = code
 
 
-def _modify(st: _State, loans: np.ndarray, behind: np.ndarray, month: int, macro: MacroPaths, rng) -> None:
+def _modify(
+    st: _State, loans: np.ndarray, behind: np.ndarray, month: int, macro: MacroPaths, rng: np.random.Generator
+) -> None:
     """A modification: arrears deferred (non-interest-bearing), rate cut towards the market, new schedule."""
     paid = month - 1 - st.basis_start[loans] - behind
     balance = scheduled_balance(st.basis_principal[loans], st.basis_rate[loans], st.basis_term[loans], paid)
@@ -246,7 +275,17 @@ def _modify(st: _State, loans: np.ndarray, behind: np.ndarray, month: int, macro
     st.step_mod[loans] = np.where(rng.random(len(loans)) < 0.1, 2, 1)
 
 
-def _record(st, block, statics, macro, idx, codes, month, rng, in_stress) -> dict[str, np.ndarray]:
+def _record(
+    st: _State,
+    block: LoanBlock,
+    statics: LoanStatics,
+    macro: MacroPaths,
+    idx: np.ndarray,
+    codes: np.ndarray,
+    month: int,
+    rng: np.random.Generator,
+    in_stress: bool,
+) -> dict[str, np.ndarray]:
     """One row per loan in ``idx`` for ``month``."""
     n = len(idx)
     age = month - (block.first_payment[idx] - 1)
@@ -267,14 +306,15 @@ def _record(st, block, statics, macro, idx, codes, month, rng, in_stress) -> dic
         "loan": idx.astype(np.int64),
         "month": np.full(n, month, dtype=np.int64),
         "age": age.astype(np.int64),
-        "remaining": (block.term[idx] - age).astype(np.int64),
+        "remaining": np.maximum(block.term[idx] - age, 0).astype(np.int64),
         "status": status,
         "upb": upb,
         "rate": st.rate[idx].copy(),
         "deferred_upb": st.deferred[idx].copy(),
         "modified": st.modified[idx].copy(),
         "zero_balance_code": codes.copy(),
-        "eltv": np.round(100.0 * upb / value).astype(np.int64),
+        # ELTV, with Freddie Mac's 999 ("not available") on a few rows.
+        "eltv": np.where(rng.random(n) < 0.003, 999, np.round(100.0 * upb / value)).astype(np.int64),
         "dirty": st.dirty[idx].copy(),
         "basis_principal": st.basis_principal[idx].copy(),
         "basis_rate": st.basis_rate[idx].copy(),
@@ -289,7 +329,17 @@ def _record(st, block, statics, macro, idx, codes, month, rng, in_stress) -> dic
     }
 
 
-def _loss_fields(st, block, statics, macro, loans, upb, codes, month, rng) -> dict[str, np.ndarray]:
+def _loss_fields(
+    st: _State,
+    block: LoanBlock,
+    statics: LoanStatics,
+    macro: MacroPaths,
+    loans: np.ndarray,
+    upb: np.ndarray,
+    codes: np.ndarray,
+    month: int,
+    rng: np.random.Generator,
+) -> dict[str, np.ndarray]:
     """Loss fields of credit exits; expenses and the loss are negative, as Freddie Mac reports them."""
     n = len(loans)
     state = statics.state_idx[loans]
@@ -331,7 +381,7 @@ def _loss_fields(st, block, statics, macro, loans, upb, codes, month, rng) -> di
     }
 
 
-def _assemble(months, losses) -> PerformanceRows:
+def _assemble(months: list[dict[str, np.ndarray]], losses: list[dict[str, np.ndarray]]) -> PerformanceRows:
     """Concatenate the months and sort rows loan-major (the files' order)."""
     if not months:
         return PerformanceRows({c: np.zeros(0, dtype=np.int64) for c in ROW_COLUMNS}, _no_losses())

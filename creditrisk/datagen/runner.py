@@ -17,12 +17,19 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from creditrisk.datagen.company_source import simulate_companies
 from creditrisk.datagen.config import GeneratorConfig
+from creditrisk.datagen.corrupt import corrupt_files
 from creditrisk.datagen.loan_source import LOAN_TRUTH_SCHEMA, QuarterResult, generate_quarters, plan_quarters
 from creditrisk.datagen.macro import MACRO_BASE, MacroPaths, simulate_macro
 from creditrisk.datagen.months import Month
+from creditrisk.errors import DataError
 from creditrisk.settings import Settings
 
 GENERATOR_VERSION = "1"
+MACRO_FILES = ("state_unemployment.csv", "state_hpi.csv", "mortgage_rate_30y.csv")
+COMPANY_FILES = ("companies.csv", "financial_statements.csv", "bankruptcies.csv")
+COMPANY_TRUTH_SCHEMA = pa.schema(
+    [("company_id", pa.string()), ("period_end_date", pa.date32()), ("true_pd_12m", pa.float64())]
+)
 
 
 @dataclass
@@ -69,90 +76,120 @@ def _write_csv(df: pd.DataFrame, path: Path) -> int:
     return len(df)
 
 
-def _clear_outputs(raw_dir: Path) -> None:
-    """Remove what a previous run generated (only our own folders), so files never mix seeds."""
-    for sub in ("freddie", "companies", "macro", "_truth"):
-        target = raw_dir / sub
-        if target.is_dir():
-            shutil.rmtree(target)
-    (raw_dir / "_manifest.json").unlink(missing_ok=True)
+def _clear_previous_run(raw_dir: Path, planned: list[str]) -> None:
+    """Remove what the previous run generated, and refuse to overwrite anything else.
+
+    Real Freddie Mac files a user downloaded live in the same folders; the generator only
+    deletes files its own last manifest lists, and stops with an error rather than overwrite
+    a file it did not write.
+    """
+    manifest = raw_dir / "_manifest.json"
+    previous: set[str] = set()
+    if manifest.is_file():
+        try:
+            previous = set(json.loads(manifest.read_text()).get("files", {}))
+        except (json.JSONDecodeError, AttributeError) as exc:
+            raise DataError(f"{manifest} is not a generator manifest ({exc}); move it away first") from None
+    foreign = [rel for rel in planned if (raw_dir / rel).exists() and rel not in previous]
+    if foreign:
+        raise DataError(
+            f"refusing to overwrite {len(foreign)} file(s) the generator did not write, e.g. "
+            f"{raw_dir / foreign[0]}; move them or use another CREDITRISK_DATA_DIR"
+        )
+    for rel in previous:
+        (raw_dir / rel).unlink(missing_ok=True)
+    if (raw_dir / "_truth").is_dir():
+        shutil.rmtree(raw_dir / "_truth")
+    manifest.unlink(missing_ok=True)
+
+
+def planned_files(config: GeneratorConfig) -> list[str]:
+    """Every data file a run with ``config`` writes, relative to the raw dir."""
+    names = [f"macro/{n}" for n in MACRO_FILES] + [f"companies/{n}" for n in COMPANY_FILES]
+    for plan in plan_quarters(config):
+        if plan.loans:
+            names.append(f"freddie/historical_data_{plan.year}Q{plan.quarter}.txt")
+            names.append(f"freddie/historical_data_time_{plan.year}Q{plan.quarter}.txt")
+    return names
 
 
 def generate(config: GeneratorConfig, settings: Settings, show_progress: bool = True) -> GenerationSummary:
-    """Generate loans, performance, companies, macro and the ground truth, streaming by quarter."""
+    """Generate macro, loans (streaming one origination quarter at a time), companies, truth."""
     started = time.perf_counter()
     raw_dir = settings.raw_dir
     raw_dir.mkdir(parents=True, exist_ok=True)
-    _clear_outputs(raw_dir)
+    _clear_previous_run(raw_dir, planned_files(config))
+    (raw_dir / "_truth").mkdir(parents=True, exist_ok=True)
     summary = GenerationSummary(raw_dir=raw_dir)
     macro = simulate_macro(config, np.random.default_rng(np.random.SeedSequence([config.seed, 0])))
-    truth_dir = raw_dir / "_truth"
-    truth_dir.mkdir(parents=True, exist_ok=True)
-
     for name, frame in _macro_frames(macro, config.last_month).items():
         summary.files[f"macro/{name}"] = _write_csv(frame, raw_dir / "macro" / name)
-
-    quarters = [p for p in plan_quarters(config) if p.loans]
     progress = Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        disable=not show_progress, transient=False,
+        disable=not show_progress,
     )  # fmt: skip
-    writer: pq.ParquetWriter | None = None
     with progress:
-        task = progress.add_task("loans by origination quarter", total=len(quarters))
-
-        def on_quarter(result: QuarterResult) -> None:
-            progress.update(task, advance=1, description=f"loans {result.plan.year}Q{result.plan.quarter}")
-
-        if config.write_truth:
-            writer = pq.ParquetWriter(truth_dir / "loan_month_truth.parquet", LOAN_TRUTH_SCHEMA)
-        try:
-            for result in generate_quarters(config, macro, raw_dir, on_quarter):
-                summary.files[f"freddie/{result.origination_path.name}"] = result.origination_rows
-                summary.files[f"freddie/{result.performance_path.name}"] = result.performance_rows
-                summary.loans += result.origination_rows
-                summary.performance_rows += result.performance_rows
-                summary.loans_defaulted += result.defaulted_loans
-                if writer is not None and result.truth is not None:
-                    writer.write_table(result.truth)
-        finally:
-            if writer is not None:
-                writer.close()
-        company_task = progress.add_task("companies", total=1)
-        out = simulate_companies(config, np.random.default_rng(np.random.SeedSequence([config.seed, 2])))
-        progress.update(company_task, advance=1)
-
-    cdir = raw_dir / "companies"
-    summary.files["companies/companies.csv"] = _write_csv(out.companies, cdir / "companies.csv")
-    summary.files["companies/financial_statements.csv"] = _write_csv(
-        out.statements, cdir / "financial_statements.csv"
-    )
-    summary.files["companies/bankruptcies.csv"] = _write_csv(out.bankruptcies, cdir / "bankruptcies.csv")
-    summary.companies, summary.statements, summary.bankruptcies = (
-        len(out.companies),
-        len(out.statements),
-        len(out.bankruptcies),
-    )
-    if config.write_truth:
-        truth = out.truth.copy()
-        truth["period_end_date"] = pd.to_datetime(truth["period_end_date"]).dt.date
-        table = pa.Table.from_pandas(truth, preserve_index=False).cast(
-            pa.schema(
-                [("company_id", pa.string()), ("period_end_date", pa.date32()), ("true_pd_12m", pa.float64())]
-            )
-        )
-        pq.write_table(table, truth_dir / "company_quarter_truth.parquet")
-
-    from creditrisk.datagen.corrupt import corrupt_files
-
-    corruptions = corrupt_files(config, raw_dir, summary.files)
-    pd.DataFrame(corruptions, columns=["file", "line_number", "kind"]).to_csv(
-        truth_dir / "corruptions.csv", index=False, lineterminator="\n"
-    )
-    summary.corruptions = len(corruptions)
+        _write_loans(config, macro, summary, progress)
+        task = progress.add_task("companies", total=1)
+        _write_companies(config, summary)
+        progress.update(task, advance=1)
+    _write_corruptions(config, summary)
     summary.seconds = time.perf_counter() - started
     _write_manifest(config, summary)
     return summary
+
+
+def _write_loans(
+    config: GeneratorConfig, macro: MacroPaths, summary: GenerationSummary, progress: Progress
+) -> None:
+    """The Freddie Mac files, quarter by quarter, and the loan truth appended as each arrives."""
+    quarters = [p for p in plan_quarters(config) if p.loans]
+    task = progress.add_task("loans by origination quarter", total=len(quarters))
+
+    def on_quarter(result: QuarterResult) -> None:
+        progress.update(task, advance=1, description=f"loans {result.plan.year}Q{result.plan.quarter}")
+
+    truth_path = summary.raw_dir / "_truth" / "loan_month_truth.parquet"
+    writer = pq.ParquetWriter(truth_path, LOAN_TRUTH_SCHEMA) if config.write_truth else None
+    try:
+        for result in generate_quarters(config, macro, summary.raw_dir, on_quarter, config.workers):
+            summary.files[f"freddie/{result.origination_path.name}"] = result.origination_rows
+            summary.files[f"freddie/{result.performance_path.name}"] = result.performance_rows
+            summary.loans += result.origination_rows
+            summary.performance_rows += result.performance_rows
+            summary.loans_defaulted += result.defaulted_loans
+            if writer is not None and result.truth is not None:
+                writer.write_table(result.truth)
+    finally:
+        if writer is not None:
+            writer.close()
+
+
+def _write_companies(config: GeneratorConfig, summary: GenerationSummary) -> None:
+    """Companies, statements and bankruptcies as CSV, and the company truth as Parquet."""
+    out = simulate_companies(config, np.random.default_rng(np.random.SeedSequence([config.seed, 2])))
+    folder = summary.raw_dir / "companies"
+    for name, frame in (
+        ("companies.csv", out.companies),
+        ("financial_statements.csv", out.statements),
+        ("bankruptcies.csv", out.bankruptcies),
+    ):
+        summary.files[f"companies/{name}"] = _write_csv(frame, folder / name)
+    summary.companies, summary.statements = len(out.companies), len(out.statements)
+    summary.bankruptcies = len(out.bankruptcies)
+    if config.write_truth:
+        truth = out.truth.assign(period_end_date=pd.to_datetime(out.truth["period_end_date"]).dt.date)
+        table = pa.Table.from_pandas(truth, preserve_index=False).cast(COMPANY_TRUTH_SCHEMA)
+        pq.write_table(table, summary.raw_dir / "_truth" / "company_quarter_truth.parquet")
+
+
+def _write_corruptions(config: GeneratorConfig, summary: GenerationSummary) -> None:
+    """Damage rows when asked to, and list every damaged row (the list is written even if empty)."""
+    corruptions = corrupt_files(config, summary.raw_dir, summary.files)
+    pd.DataFrame(corruptions, columns=["file", "line_number", "kind"]).to_csv(
+        summary.raw_dir / "_truth" / "corruptions.csv", index=False, lineterminator="\n"
+    )
+    summary.corruptions = len(corruptions)
 
 
 def _write_manifest(config: GeneratorConfig, summary: GenerationSummary) -> None:

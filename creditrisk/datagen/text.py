@@ -21,7 +21,17 @@ def ints(values: np.ndarray, width: int = 0, blank: np.ndarray | None = None) ->
 
 
 def money(values: np.ndarray, blank: np.ndarray | None = None) -> pa.Array:
-    """Dollars with two decimals (``248000.00``, ``-1234.50``)."""
+    """Dollars with two decimals (``248000.00``, ``-1234.50``); ``blank`` rows become empty.
+
+    Loss and modification fields are blank on almost every row, so a mostly blank column is
+    formatted only where it has values and spread out with a null-aware ``take``.
+    """
+    values = np.asarray(values, dtype=float)
+    if blank is not None and blank.mean() > 0.5:
+        keep = np.flatnonzero(~blank)
+        positions = np.zeros(len(values), dtype=np.int64)
+        positions[keep] = np.arange(len(keep))
+        return money(values[keep]).take(pa.array(positions, mask=blank))
     cents = np.round(np.asarray(values, dtype=float) * 100.0).astype(np.int64)
     negative = cents < 0
     cents = np.abs(cents)

@@ -48,24 +48,20 @@ def _forward(rows, part, statics, macro, coef) -> np.ndarray:
         sched = scheduled_for_hazard(
             c["basis_principal"], c["basis_rate"], c["basis_term"], c["basis_start"], month
         )
-        args = (statics, c["loan"], month, c["age"] + h)
-        tail = (modified, c["rate"], sched, macro, coef)
-        p_clean = transition_probabilities(*args, np.zeros(len(part)), *tail)
-        p_dirty = transition_probabilities(*args, np.ones(len(part)), *tail)
-        absorbed = absorbed + two * p_dirty.roll_2
-        new_clean0 = clean0 * (1.0 - p_clean.prepay - p_clean.roll_0)
-        new_dirty0 = (
-            dirty0 * (1.0 - p_dirty.prepay - p_dirty.roll_0) + one * p_dirty.cure_1 + two * p_dirty.cure_2
-        )
-        new_one = (
-            clean0 * p_clean.roll_0 + dirty0 * p_dirty.roll_0 + one * (1 - p_dirty.cure_1 - p_dirty.roll_1)
-        )
-        new_two = one * p_dirty.roll_1 + two * (1.0 - p_dirty.cure_2 - p_dirty.roll_2)
+        p = transition_probabilities(
+            statics, c["loan"], month, c["age"] + h, np.zeros(len(part)), modified, c["rate"], sched,
+            macro, coef, deep=(h == 1 and bool(deep.any())), both_histories=True,
+        )  # fmt: skip
+        absorbed = absorbed + two * p.roll_2
+        new_clean0 = clean0 * (1.0 - p.prepay - p.roll_0)
+        new_dirty0 = dirty0 * (1.0 - p.prepay_if_dirty - p.roll_0_if_dirty) + one * p.cure_1 + two * p.cure_2
+        new_one = clean0 * p.roll_0 + dirty0 * p.roll_0_if_dirty + one * (1.0 - p.cure_1 - p.roll_1)
+        new_two = one * p.roll_1 + two * (1.0 - p.cure_2 - p.roll_2)
         clean0, dirty0, one, two = new_clean0, new_dirty0, new_one, new_two
         if h == 1 and deep.any():
             # 3+ behind: back to current by paying up or a modification, else still in default.
             can_modify = (modified == 0) | (status >= 6)
-            back = p_dirty.pay_3 + np.where(can_modify, p_dirty.modify_3, 0.0)
+            back = p.pay_3 + np.where(can_modify, p.modify_3, 0.0)
             dirty0 = np.where(deep, back, dirty0)
             absorbed = np.where(deep, 1.0 - back, absorbed)
     return np.clip(absorbed, 0.0, 1.0)

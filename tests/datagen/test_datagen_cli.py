@@ -8,6 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from creditrisk.cli import app
+from creditrisk.errors import ConfigurationError
 
 
 def test_generate_writes_the_raw_tree_and_manifest(data_dir: Path) -> None:
@@ -31,11 +32,24 @@ def test_generate_writes_the_raw_tree_and_manifest(data_dir: Path) -> None:
 
 
 def test_bad_options_give_one_line_errors(data_dir: Path) -> None:
-    from creditrisk.cli._app import main
+    """Bad options raise ConfigurationError, which the CLI's entry point prints as one line (exit 2)."""
+    import subprocess
+    import sys
 
-    for args in (["--layout", "27"], ["--start", "2018-13"], ["--corrupt-rate", "0.9"]):
-        runner = CliRunner()
-        result = runner.invoke(app, ["data", "generate", *args], standalone_mode=True)
-        assert result.exit_code != 0
-        assert isinstance(result.exception, Exception)
-    assert callable(main)
+    for args, message in (
+        (["--layout", "27"], "--layout must be one of"),
+        (["--start", "2018-13"], "expected a month as YYYY-MM"),
+        (["--corrupt-rate", "0.9"], "--corrupt-rate must be in"),
+    ):
+        result = CliRunner().invoke(app, ["data", "generate", *args])
+        assert isinstance(result.exception, ConfigurationError)
+        assert message in str(result.exception)
+    entry = "from creditrisk.cli import main; main()"
+    done = subprocess.run(
+        [sys.executable, "-c", entry, "data", "generate", "--layout", "27"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == ConfigurationError.exit_code
+    assert done.stderr.strip().splitlines() == ["error: --layout must be one of [26, 31, 32], got 27"]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import build
+from datagen_helpers import build
 
 from creditrisk.datagen.companies import STATEMENT_COLUMNS
 

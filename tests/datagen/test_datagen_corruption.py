@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import build
+from datagen_helpers import build
 
 from creditrisk.datagen.corrupt import KINDS
 

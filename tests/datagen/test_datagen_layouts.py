@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import build, read_pipe
+from datagen_helpers import build, read_pipe
 
 from creditrisk.datagen.layouts import LAYOUTS, get_layout
 from creditrisk.errors import ConfigurationError

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import build, read_pipe
+from datagen_helpers import build, read_pipe
 
 #: (position (0-based), reference quantiles at 1, 10, 25, 50, 75, 90, 99%, absolute tolerance)
 QUANTILES = {

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import build, read_pipe
+from datagen_helpers import build, read_pipe
 
 CREDIT_EXITS = {"02", "03", "09", "15"}
 
@@ -121,3 +121,29 @@ def test_stress_and_default_rate_options_move_the_rates(tmp_path: Path) -> None:
         return perf[0][dpd >= 3].nunique() / perf[0].nunique()
 
     assert share(harsh) > 1.8 * share(calm)
+
+
+def test_prepayment_follows_the_rate_incentive_and_delinquency_the_credit_score(
+    raw_dir: Path, performance: pd.DataFrame, origination: pd.DataFrame
+) -> None:
+    rates = pd.read_csv(raw_dir / "macro" / "mortgage_rate_30y.csv", dtype={"month": str})
+    market = dict(zip(rates.month.str.replace("-", "").astype(int), rates.rate_pct, strict=True))
+    df = pd.DataFrame(
+        {
+            "loan": performance[0],
+            "ym": performance[1].astype(int),
+            "rate": performance[10].astype(float),
+            "zbc": performance[8],
+            "dpd": pd.to_numeric(performance[3].replace("RA", "99")),
+        }
+    )
+    df["prev_ym"] = df.groupby("loan").ym.shift()
+    moved = df.dropna(subset=["prev_ym"])
+    incentive = moved.rate - moved.prev_ym.astype(int).map(market)
+    prepaid = moved.zbc == "01"
+    assert prepaid[incentive > 1.0].mean() > 3 * prepaid[incentive < 0.0].mean()
+
+    score = pd.to_numeric(origination.set_index(19)[0].replace("9999", np.nan))
+    ever_90 = df.groupby("loan").dpd.max().ge(3)
+    low, high = score[score < 680].index, score[score > 780].index
+    assert ever_90[ever_90.index.isin(low)].mean() > 3 * ever_90[ever_90.index.isin(high)].mean()
