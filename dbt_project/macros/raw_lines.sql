@@ -1,12 +1,9 @@
 {#
-  Every raw file is read the same way: one VARCHAR column per physical line, no quoting, with the
-  file name, so that nothing is dropped or reinterpreted by a CSV sniffer before our own rules run.
-  Fields are split afterwards (Freddie Mac: '|'; CSV: quote-aware ',') and the field count decides
-  the layout. The delimiter is a control character that never appears in the files.
+  Every raw file is read the same way (see the sources' external_location): one VARCHAR column per
+  physical line, no quoting, with the file name, so that nothing is dropped or reinterpreted by a
+  CSV sniffer before our own rules run. Fields are split afterwards (Freddie Mac: '|'; CSV:
+  quote-aware ',') and the field count decides the layout.
 #}
-{% macro raw_lines_reader(path, header=false) -%}
-read_csv('{{ path }}', names=['line'], all_varchar=true, delim=E'\x01', quote='', escape='', header={{ 'true' if header else 'false' }}, filename=true, auto_detect=true)
-{%- endmacro %}
 
 {#
   Numbered raw lines of a source: file (base name), line_number (1-based physical line in the
@@ -16,11 +13,10 @@ read_csv('{{ path }}', names=['line'], all_varchar=true, delim=E'\x01', quote=''
 {% macro numbered_raw_lines(relation, header=false) -%}
 select
     parse_filename(filename) as source_file,
-    (row_number() over (partition by filename order by _scan_order))::bigint
-        + {{ 1 if header else 0 }} as line_number,
+    (scan_order - min(scan_order) over (partition by filename) + 1)::bigint + {{ 1 if header else 0 }} as line_number,
     line
 from (
-    select filename, line, row_number() over () as _scan_order
+    select filename, line, row_number() over () as scan_order
     from {{ relation }}
 )
 {%- endmacro %}
@@ -103,4 +99,12 @@ timezone('UTC', ({{ expr }})::timestamp)
 {# The run's start time: created_timestamp of every mart row written by this run. #}
 {% macro run_created_timestamp() -%}
 '{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}+00'::timestamptz
+{%- endmacro %}
+
+{# The latest reporting month (YYYYMM text) with an accepted row in an incremental model; '' if none. #}
+{% macro latest_accepted_month(relation) -%}
+  {%- if execute -%}
+    {%- set result = run_query("select coalesce(max(strftime(reporting_month, '%Y%m')), '') from " ~ relation ~ " where reject_reason is null") -%}
+    {{- result.columns[0].values()[0] -}}
+  {%- endif -%}
 {%- endmacro %}

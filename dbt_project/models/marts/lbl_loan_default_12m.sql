@@ -12,7 +12,7 @@ with panel as (
         delinquency_status,
         zero_balance_code,
         coalesce(delinquency_status >= 3 or is_reo_acquisition or is_credit_loss_exit, false) as is_default_event
-    from {{ ref('int_loan_months__panel') }}
+    from {{ ref('stg_freddie__performance') }}
 ),
 
 horizons as (

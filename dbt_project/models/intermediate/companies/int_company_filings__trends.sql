@@ -9,7 +9,7 @@ with history as (
 ),
 
 current_quarter as (
-    select * exclude (quarters_back)
+    select * exclude (quarters_back, quarters_of_history)
     from history
     where quarters_back = 0
 ),
@@ -18,7 +18,7 @@ aggregated as (
     select
         company_id,
         known_at,
-        count(*) as quarters_of_history,
+        max(quarters_of_history) as quarters_of_history,
         max(case when quarters_back = 1 then net_income_usd end) as previous_net_income_usd,
         max(case when quarters_back = 1 then revenue_usd end) as previous_revenue_usd,
         max(case when quarters_back = 4 then revenue_usd end) as year_ago_revenue_usd,

@@ -43,16 +43,17 @@ performance as (
 
 anchors as (
     {% if is_incremental() %}
+    -- Each loan's last row before the lookback (an aggregate, cheaper than a sorted window).
     select
         loan_id,
-        {{ month_index('reporting_month') }} as month_index,
-        current_delinquency_streak_months,
-        months_since_last_delinquent,
-        months_observed,
-        is_modified
+        {{ month_index('max(reporting_month)') }} as month_index,
+        arg_max(current_delinquency_streak_months, reporting_month) as current_delinquency_streak_months,
+        arg_max(months_since_last_delinquent, reporting_month) as months_since_last_delinquent,
+        arg_max(months_observed, reporting_month) as months_observed,
+        arg_max(is_modified, reporting_month) as is_modified
     from {{ this }}
     where reporting_month < (select (first_month - interval {{ lookback }} month)::date from first_new_month)
-    qualify row_number() over (partition by loan_id order by reporting_month desc) = 1
+    group by loan_id
     {% else %}
     select
         null::varchar as loan_id,

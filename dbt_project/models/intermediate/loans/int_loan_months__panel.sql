@@ -1,19 +1,10 @@
-{{
-  config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['reporting_month'],
-    on_schema_change='fail'
-  )
-}}
+{{ config(materialized='view') }}
 -- The loan-month panel: staged performance + delinquency windows + origination + state macro,
 -- with current LTV marked to market by the state house price index and the refinance incentive.
--- Incremental by reporting month, like the windows it is built from.
+-- A view: the expensive parts (parsing, windows) are incremental tables upstream; these joins are
+-- cheap hash joins, computed once when the feature mart is written.
 with windows as (
     select * from {{ ref('int_loan_months__delinquency_windows') }}
-    {% if is_incremental() %}
-    where reporting_month > (select coalesce(max(reporting_month), date '1900-01-01') from {{ this }})
-    {% endif %}
 ),
 
 performance as (

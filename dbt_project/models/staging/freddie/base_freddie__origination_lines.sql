@@ -1,3 +1,4 @@
+{{ config(materialized='view') }}
 -- Every origination line, split on '|' and named by the layout of its file (the most common
 -- known field count in that file: 26, 31 or 32). Nothing is filtered here.
 with raw_lines as (

@@ -1,9 +1,36 @@
-{{ config(materialized='view') }}
+{{
+  config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where reporting_month is null or reporting_month > (select coalesce(max(reporting_month), date '0001-01-01') from {{ this }} where reject_reason is null){% endif %}"
+  )
+}}
 -- Performance lines typed and checked: each row carries the first rule it breaks (reject_reason)
 -- or NULL. Duplicates of (loan, month) keep the first line read; the others are rejected.
 -- Rows of loans without a valid origination record are rejected too (nothing to join them to).
+-- A table, so the raw lines are parsed once for both the staged and the rejected model; the raw
+-- line text is kept only for rejected rows.
+--
+-- Incremental by reporting month: a run parses only lines whose reporting period (compared as
+-- YYYYMM text before any parsing) is after the latest accepted month already here, plus the lines
+-- whose period does not parse at all. The pre-hook first deletes exactly that open tail (rows after
+-- the latest accepted month, and rows without a month), so re-checking it never counts a line
+-- twice. A line for an older month added later needs --full-refresh (the row-conservation test
+-- would flag it); line numbers refer to the file as it was when the line was parsed.
 with lines as (
-    select * from {{ ref('base_freddie__performance_lines') }}
+    select
+        source_file, line_number, line, field_count, layout, loan_sequence_number,
+        monthly_reporting_period, current_actual_upb, delinquency_status_code, loan_age,
+        remaining_months_to_maturity, modification_flag, zero_balance_code,
+        zero_balance_effective_date, current_interest_rate, current_deferred_upb, ddlpi,
+        payment_deferral_flag, eltv, borrower_assistance_status_code, delinquency_due_to_disaster
+    from {{ ref('base_freddie__performance_lines') }}
+    {% if is_incremental() %}
+    -- A constant (looked up before the query is planned), so DuckDB filters the raw lines before
+    -- it splits and parses them.
+    where raw_reporting_period > '{{ latest_accepted_month(this) }}'
+        or {{ yyyymm_to_date('raw_reporting_period') }} is null
+    {% endif %}
 ),
 
 loans as (
@@ -44,28 +71,37 @@ checked as (
             when zero_balance_effective_date is not null and {{ yyyymm_to_date('zero_balance_effective_date') }} is null
                 then 'malformed zero balance effective date: ' || zero_balance_effective_date
             when {{ failed_cast('eltv', 'double') }} then 'invalid estimated LTV: ' || eltv
-            when loan_sequence_number not in (select loan_id from loans)
+            when loans.loan_id is null
                 then 'loan not in the (valid) origination data: ' || loan_sequence_number
         end as rule_violation
     from lines
+    left join loans on lines.loan_sequence_number = loans.loan_id
 ),
 
-ranked as (
+-- Duplicated (loan, month) keys are rare: find them with an aggregate (cheap) rather than a
+-- window over every row, and keep the first line read.
+duplicated_keys as (
     select
-        *,
-        row_number() over (
-            partition by case when rule_violation is null then loan_sequence_number end,
-                case when rule_violation is null then reporting_month end
-            order by source_file, line_number
-        ) as copy_rank
+        loan_sequence_number,
+        reporting_month,
+        min(source_file || ':' || lpad(line_number::varchar, 12, '0')) as kept_line
     from checked
+    where rule_violation is null
+    group by all
+    having count(*) > 1
 )
 
 select
-    * exclude (rule_violation, copy_rank),
+    checked.* exclude (rule_violation, line),
     case
-        when rule_violation is not null then rule_violation
-        when copy_rank > 1 then 'duplicate loan and reporting month ' || loan_sequence_number || ' '
-            || strftime(reporting_month, '%Y-%m') || ' (an earlier line was kept)'
-    end as reject_reason
-from ranked
+        when checked.rule_violation is not null then checked.rule_violation
+        when duplicated_keys.kept_line <> checked.source_file || ':' || lpad(checked.line_number::varchar, 12, '0')
+            then 'duplicate loan and reporting month ' || checked.loan_sequence_number || ' '
+                || strftime(checked.reporting_month, '%Y-%m') || ' (an earlier line was kept)'
+    end as reject_reason,
+    case when reject_reason is not null then checked.line end as line
+from checked
+left join duplicated_keys
+    on checked.rule_violation is null
+    and checked.loan_sequence_number = duplicated_keys.loan_sequence_number
+    and checked.reporting_month = duplicated_keys.reporting_month
