@@ -214,7 +214,8 @@ def dbt_step(settings: Settings, options: Any) -> Any:
         },
         hints=[
             "creditrisk warehouse docs   # dbt docs: every model and column",
-            f"duckdb -readonly {settings.warehouse_path} "
-            "'select reject_reason, count(*) from stg_freddie__performance_rejected group by 1'",
+            f".venv/bin/python -c \"import duckdb; duckdb.connect('{settings.warehouse_path}', "
+            "read_only=True).sql('select reject_reason, count(*) from stg_freddie__performance_rejected "
+            "group by 1').show()\"",
         ],
     )
