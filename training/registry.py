@@ -36,33 +36,31 @@ _RUNTIME_PACKAGES = ("mlflow", "scikit-learn", "xgboost-cpu", "lightgbm", "shap"
 CostFunction = Callable[[np.ndarray, np.ndarray, float], float]
 
 
-#: The URI :func:`configure_tracking` last gave MLflow. ``mlflow.set_tracking_uri`` copies it into
-#: ``MLFLOW_TRACKING_URI`` for subprocesses, so only a different value there was set by the user.
-_configured_uri: str | None = None
-
-
-def _user_tracking_uri() -> str | None:
-    value = os.environ.get("MLFLOW_TRACKING_URI")
-    return value if value and value != _configured_uri else None
-
-
 def tracking_uri(settings: Settings) -> str:
     """``MLFLOW_TRACKING_URI`` wins, then ``CREDITRISK_MLFLOW_TRACKING_URI``, then SQLite in the data dir."""
-    return _user_tracking_uri() or settings.tracking_uri
+    return os.environ.get("MLFLOW_TRACKING_URI") or settings.tracking_uri
 
 
 def configure_tracking(settings: Settings) -> str:
-    """Point MLflow at the project's store (creating the local folder when it is the default)."""
+    """Point MLflow at the project's store (creating the local folder when it is the default).
+
+    ``mlflow.set_tracking_uri`` also writes ``MLFLOW_TRACKING_URI`` into the environment, where it
+    would later read as the user's own choice and pin every other data dir to this store; the
+    environment is put back as it was, so only a value the user set there ever wins.
+    """
     import mlflow
 
-    global _configured_uri
     uri = tracking_uri(settings)
     if uri == settings.tracking_uri and uri.startswith("sqlite:"):
         settings.mlflow_dir.mkdir(parents=True, exist_ok=True)
         settings.mlflow_artifacts_dir.mkdir(parents=True, exist_ok=True)
+    before = os.environ.get("MLFLOW_TRACKING_URI")
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
-    _configured_uri = uri
+    if before is None:
+        os.environ.pop("MLFLOW_TRACKING_URI", None)
+    else:
+        os.environ["MLFLOW_TRACKING_URI"] = before
     return uri
 
 

@@ -127,8 +127,10 @@ def test_cli_reports_bad_input_in_one_line(data_dir: Path) -> None:
 def test_report_is_logged_to_the_active_mlflow_run(built_report: ReportSummary, settings) -> None:
     import mlflow
 
-    mlflow.set_tracking_uri(settings.tracking_uri)
+    from training.registry import configure_tracking
+
     settings.mlflow_dir.mkdir(parents=True, exist_ok=True)
+    configure_tracking(settings)
     with pytest.raises(ConfigurationError, match="active MLflow run"):
         log_report_to_mlflow(built_report)
     experiment = mlflow.set_experiment("report-test")

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
-from synthetic_data import FEATURE_TYPES, synthetic_loans
+from synthetic_data import FAST_PARAMS, FEATURE_TYPES, synthetic_loans
 
 from training.calibration import Calibrator
-from training.models import FitContext, fit_family, monotone_directions, voting_ensemble
-
-#: Few trees and epochs: these tests check machinery, not accuracy.
-FAST_PARAMS = {
-    "rf": {"n_estimators": 30},
-    "xgb": {"n_estimators": 60},
-    "lgbm": {"n_estimators": 60},
-    "ann": {"max_epochs": 4, "hidden_sizes": (16,)},
-}
+from training.models import FitContext, fit_family, voting_ensemble
 
 
 @pytest.fixture(scope="session")
@@ -37,12 +28,3 @@ def fitted_families(panel: pd.DataFrame) -> dict[str, tuple[object, Calibrator]]
         name: (estimator, Calibrator("sigmoid").fit(estimator.predict_proba(X)[:, 1], y))
         for name, estimator in fitted.items()
     }
-
-
-def monotone_context(y: np.ndarray) -> FitContext:
-    return FitContext(
-        int(y.sum()),
-        int(len(y) - y.sum()),
-        seed=0,
-        monotone=monotone_directions(list(FEATURE_TYPES), FEATURE_TYPES),
-    )

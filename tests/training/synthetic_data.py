@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from training.models import FitContext, monotone_directions
+
 LAG = pd.Timedelta(days=15)
 STATES = [f"S{i:02d}" for i in range(20)]
 
@@ -65,3 +67,22 @@ FEATURE_TYPES = {
     "channel": "str",
     "property_state": "str",
 }
+
+
+#: Few trees and epochs: these tests check machinery, not accuracy.
+FAST_PARAMS = {
+    "rf": {"n_estimators": 30},
+    "xgb": {"n_estimators": 60},
+    "lgbm": {"n_estimators": 60},
+    "ann": {"max_epochs": 4, "hidden_sizes": (16,)},
+}
+
+
+def monotone_context(y: np.ndarray) -> FitContext:
+    """A fit context with the credit-logic monotone constraints switched on."""
+    return FitContext(
+        int(y.sum()),
+        int(len(y) - y.sum()),
+        seed=0,
+        monotone=monotone_directions(list(FEATURE_TYPES), FEATURE_TYPES),
+    )

@@ -6,8 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import FAST_PARAMS, monotone_context
-from synthetic_data import FEATURE_TYPES
+from synthetic_data import FAST_PARAMS, FEATURE_TYPES, monotone_context
 
 from creditrisk.errors import DataError
 from training.data import labelled_from_frame
