@@ -76,20 +76,26 @@ class CompiledEncoder:
                 lookup = {level: float(i) for i, level in enumerate(encoder.categories_[name])}
                 self.blocks.append(_Block(name, "ordinal", col, lookup=lookup, default=-1.0))
                 col += 1
+        numeric = [block for block in self.blocks if block.kind == "numeric"]
+        self.numeric_names = [block.name for block in numeric]
+        self.numeric_columns = [block.column for block in numeric]
+        self.medians = np.asarray([block.median for block in numeric], dtype=float)
         position = {block.name: block.column for block in self.blocks}
         self.indicators = [(position[name], col + i) for i, name in enumerate(encoder.indicators_)]
 
     def encode(self, frame: pd.DataFrame) -> np.ndarray:
         out = np.empty((len(frame), self.n_outputs), dtype=float)
-        missing: dict[int, np.ndarray] = {}
+        # all numeric columns in one conversion: per-column pandas access costs ~50 us a column
+        numeric = _numeric_matrix(frame, self.numeric_names)
+        isnan = np.isnan(numeric)
+        values = np.where(isnan, self.medians, numeric) if self.impute else numeric
+        out[:, self.numeric_columns] = values
+        missing = dict(zip(self.numeric_columns, isnan.T, strict=True))
         for block in self.blocks:
+            if block.kind == "numeric":
+                continue
             series = frame[block.name]
             col = block.column
-            if block.kind == "numeric":
-                values = _as_float(series)
-                isnan = missing[col] = np.isnan(values)
-                out[:, col] = np.where(isnan, block.median, values) if self.impute else values
-                continue
             if block.name in self.cast_numeric:  # typed numeric by the artefact, str by the encoder
                 codes = _category_array(pd.Series(_as_float(series)))
             else:
@@ -105,6 +111,16 @@ class CompiledEncoder:
         if self.scale:
             out = (out - self.mean) / self.std
         return out
+
+
+def _numeric_matrix(frame: pd.DataFrame, names: list[str]) -> np.ndarray:
+    """The numeric features as one float matrix; column by column only when a value is not a number."""
+    if not names:
+        return np.empty((len(frame), 0))
+    try:
+        return frame[names].to_numpy(dtype=float, na_value=np.nan)
+    except (TypeError, ValueError):
+        return np.column_stack([_as_float(frame[name]) for name in names])
 
 
 def _as_float(series: pd.Series) -> np.ndarray:
