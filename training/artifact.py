@@ -22,7 +22,8 @@ import pandas as pd
 
 from creditrisk.errors import DataError
 from training.calibration import Calibrator, expit, logit
-from training.explain import explain_estimator, rescale
+from training.explain import NativeExplanation, explain_estimator, rescale
+from training.fast_explain import MAX_FAST_ROWS, FastTreeExplainer
 
 #: Name of the column that collects the contributions outside a row's top-k.
 OTHER_COLUMN = "_other"
@@ -79,13 +80,24 @@ class CreditRiskModel(mlflow.pyfunc.PythonModel):
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._cache = {}
+        self._fast_explainer()  # compiled once, when serving loads the model, not per request
+
+    def _fast_explainer(self) -> FastTreeExplainer | None:
+        """The compiled one-pass explainer for boosted-tree pipelines (None for other families)."""
+        if "fast" not in self._cache:
+            supported = FastTreeExplainer.supports(self.estimator)
+            self._cache["fast"] = FastTreeExplainer(self.estimator, self.feature_types) if supported else None
+        return self._cache["fast"]
 
     # ------------------------------------------------------------------ scoring
-    def prepare(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """The model's input columns in order and type; a missing column is a clear error."""
+    def _require_columns(self, frame: pd.DataFrame) -> None:
         missing = [name for name in self.feature_names if name not in frame.columns]
         if missing:
             raise DataError(f"{self.model_name}: missing feature columns: {', '.join(missing)}")
+
+    def prepare(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The model's input columns in order and type; a missing column is a clear error."""
+        self._require_columns(frame)
         out = frame[self.feature_names].copy()
         numeric = [name for name in self.feature_names if self.feature_types.get(name) != "str"]
         try:
@@ -96,6 +108,10 @@ class CreditRiskModel(mlflow.pyfunc.PythonModel):
 
     def raw_proba(self, frame: pd.DataFrame) -> np.ndarray:
         """The family's uncalibrated P(bad) (what the calibrator was fitted on)."""
+        fast = self._fast_explainer() if len(frame) <= MAX_FAST_ROWS else None
+        if fast is not None:  # the same encoded matrix the pipeline would build, without pandas copies
+            self._require_columns(frame)
+            return fast.model.predict_proba(fast.encoder.encode(frame))[:, 1]
         return self.estimator.predict_proba(self.prepare(frame))[:, 1]
 
     def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
@@ -117,21 +133,33 @@ class CreditRiskModel(mlflow.pyfunc.PythonModel):
         """Exact, additive SHAP contributions per input feature (see the module docstring)."""
         if output_space not in ("log_odds", "probability"):
             raise ValueError("output_space must be 'log_odds' or 'probability'")
-        prepared = self.prepare(frame)
-        native = explain_estimator(self.estimator, prepared, self.background, self._cache)
+        fast = self._fast_explainer() if len(frame) <= MAX_FAST_ROWS else None
+        if fast is not None:
+            self._require_columns(frame)
+            native, raw = fast.explain(frame)
+        else:
+            prepared = self.prepare(frame)
+            native = explain_estimator(self.estimator, prepared, self.background, self._cache)
+            raw = self.estimator.predict_proba(prepared)[:, 1]
+        base, phi = self._calibrated(native, raw, output_space)
+        contributions = pd.DataFrame(phi, columns=self.feature_names, index=frame.index)
+        if top_k is not None:
+            contributions = keep_top_k(contributions, top_k)
+        return Explanation(base_value=base, contributions=contributions, output_space=output_space)
+
+    def _calibrated(
+        self, native: NativeExplanation, raw: np.ndarray, output_space: str
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Native contributions carried through the calibrator into ``output_space`` (exactly additive)."""
         to_prob = expit if native.space == "log_odds" else np.asarray
-        proba = self.calibrator.transform(self.estimator.predict_proba(prepared)[:, 1])
+        proba = self.calibrator.transform(raw)
 
         def to_output(values: np.ndarray) -> np.ndarray:
             calibrated = self.calibrator.transform(to_prob(values))
             return logit(calibrated) if output_space == "log_odds" else calibrated
 
         new_score = logit(proba) if output_space == "log_odds" else proba
-        base, phi = rescale(native, to_output(native.base), new_score, to_output)
-        contributions = pd.DataFrame(phi, columns=self.feature_names, index=frame.index)
-        if top_k is not None:
-            contributions = keep_top_k(contributions, top_k)
-        return Explanation(base_value=base, contributions=contributions, output_space=output_space)
+        return rescale(native, to_output(native.base), new_score, to_output)
 
 
 def keep_top_k(contributions: pd.DataFrame, top_k: int) -> pd.DataFrame:
@@ -147,6 +175,8 @@ def keep_top_k(contributions: pd.DataFrame, top_k: int) -> pd.DataFrame:
     kept = np.where(keep, values, 0.0)
     columns = np.flatnonzero(keep.any(axis=0))
     columns = columns[np.argsort(-np.abs(kept[:, columns]).mean(axis=0), kind="stable")]
-    out = pd.DataFrame(kept[:, columns], columns=contributions.columns[columns], index=contributions.index)
-    out[OTHER_COLUMN] = np.where(keep, 0.0, values).sum(axis=1)
+    other = np.where(keep, 0.0, values).sum(axis=1)
+    names = [*contributions.columns[columns], OTHER_COLUMN]
+    # one constructor call: inserting the _other column afterwards costs more than the rest
+    out = pd.DataFrame(np.column_stack([kept[:, columns], other]), columns=names, index=contributions.index)
     return out

@@ -1,0 +1,113 @@
+"""The small-frame fast path returns exactly what the general path returns."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from synthetic_data import FEATURE_TYPES
+
+from training.artifact import CreditRiskModel
+from training.calibration import Calibrator, logit
+from training.fast_explain import CompiledEncoder
+from training.preprocessing import FrameEncoder
+
+
+def _model(estimator: object, calibrator: Calibrator, panel: pd.DataFrame, family: str) -> CreditRiskModel:
+    return CreditRiskModel(
+        model_name="loan_default",
+        feature_service="loan_default_v1",
+        entity_key="loan_id",
+        feature_names=list(FEATURE_TYPES),
+        feature_types=FEATURE_TYPES,
+        estimator=estimator,
+        calibrator=calibrator,
+        threshold=0.2,
+        cost_ratio=5.0,
+        background=panel.head(60),
+        family=family,
+    )
+
+
+def _awkward_rows(panel: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
+    """Random rows with missing numbers, missing and unseen categories, and a number sent as text."""
+    rng = np.random.default_rng(seed)
+    rows = panel.sample(n, random_state=seed)[list(FEATURE_TYPES)].copy()
+    for name in FEATURE_TYPES:
+        hole = rng.random(n) < 0.25
+        rows[name] = rows[name].astype(object).where(~hole, None)
+    rows.loc[rows.index[0], "property_state"] = "ZZ"  # never seen in training
+    rows.loc[rows.index[1], "channel"] = "unseen"
+    rows.loc[rows.index[2], "orig_ltv_pct"] = "71.5"
+    return rows
+
+
+def _slow(model: CreditRiskModel) -> CreditRiskModel:
+    slow = _model(model.estimator, model.calibrator, model.background, model.family)
+    slow._cache["fast"] = None  # the general path
+    return slow
+
+
+@pytest.mark.parametrize("family", ["xgb", "lgbm"])
+@pytest.mark.parametrize("output_space", ["log_odds", "probability"])
+def test_fast_path_equals_general_path(family: str, output_space: str, fitted_families, panel) -> None:
+    estimator, calibrator = fitted_families[family]
+    model = _model(estimator, calibrator, panel, family)
+    assert model._fast_explainer() is not None
+    for seed in range(3):
+        rows = _awkward_rows(panel, 20, seed)
+        fast = model.explain(rows, output_space=output_space)
+        slow = _slow(model).explain(rows, output_space=output_space)
+        np.testing.assert_allclose(fast.base_value, slow.base_value, rtol=0, atol=1e-9)
+        np.testing.assert_allclose(
+            fast.contributions.to_numpy(), slow.contributions.to_numpy(), rtol=0, atol=1e-9
+        )
+        assert list(fast.contributions.columns) == list(slow.contributions.columns)
+        assert fast.contributions.index.equals(rows.index)
+        proba = model.predict_proba(rows)
+        np.testing.assert_allclose(proba, _slow(model).predict_proba(rows), rtol=0, atol=1e-12)
+        total = fast.base_value + fast.contributions.sum(axis=1).to_numpy()
+        np.testing.assert_allclose(total, logit(proba) if output_space == "log_odds" else proba, atol=1e-9)
+        top = model.explain(rows.head(1), top_k=2, output_space=output_space)
+        slow_top = _slow(model).explain(rows.head(1), top_k=2, output_space=output_space)
+        pd.testing.assert_frame_equal(top.contributions, slow_top.contributions, check_exact=False, atol=1e-9)
+
+
+def test_fast_path_survives_pickling_and_is_compiled_at_load(fitted_families, panel) -> None:
+    import pickle
+
+    estimator, calibrator = fitted_families["lgbm"]
+    loaded = pickle.loads(pickle.dumps(_model(estimator, calibrator, panel, "lgbm")))
+    assert loaded._cache.get("fast") is not None
+    rows = _awkward_rows(panel, 5, 7)
+    np.testing.assert_allclose(
+        loaded.explain(rows).contributions.to_numpy(),
+        _slow(loaded).explain(rows).contributions.to_numpy(),
+        atol=1e-9,
+    )
+
+
+def test_other_families_keep_the_general_path(fitted_families, panel) -> None:
+    estimator, calibrator = fitted_families["lr"]
+    assert _model(estimator, calibrator, panel, "lr")._fast_explainer() is None
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"impute": True, "scale": True, "categorical": "onehot"},
+        {"impute": False, "scale": False, "categorical": "ordinal"},
+        {"impute": True, "scale": False, "categorical": "ordinal", "max_onehot": 5},
+    ],
+)
+def test_compiled_encoder_equals_frame_encoder(options: dict, panel) -> None:
+    """Every encoder layout: imputation + indicators, scaling, one-hot, ordinal, target encoding."""
+    X, y = panel[list(FEATURE_TYPES)].copy(), panel["default_12m"].to_numpy()
+    X.loc[X.index[::7], "orig_dti_pct"] = np.nan  # so training sees missing values (indicator columns)
+    encoder = FrameEncoder(feature_types=FEATURE_TYPES, random_state=0, **options).fit(X, y)
+    compiled = CompiledEncoder(encoder, FEATURE_TYPES)
+    rows = _awkward_rows(panel, 30, 3)
+    prepared = rows.copy()
+    numeric = [n for n, kind in FEATURE_TYPES.items() if kind != "str"]
+    prepared[numeric] = prepared[numeric].apply(pd.to_numeric, errors="coerce").astype(float)
+    np.testing.assert_array_equal(compiled.encode(rows), encoder.transform(prepared))
