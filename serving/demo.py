@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pyarrow.parquet as pq
 
+from creditrisk.errors import ConfigurationError, PipelineStepError
 from creditrisk.pipeline import DemoOptions, StepResult
 from creditrisk.settings import Settings
 from serving.auth import API_KEY_HEADER, mint_api_key
@@ -51,22 +52,53 @@ def _describe(result: dict[str, Any]) -> str:
     )
 
 
+def models_with_a_champion(settings: Settings) -> list[str]:
+    """The configured models that have a version at the serving alias.
+
+    A small demo can leave a model untrained (too few bankruptcies to learn from); the API then
+    serves the others instead of waiting for a model that will never come.
+    """
+    from training.registry import configure_tracking, model_version_for_alias
+
+    configure_tracking(settings)
+    served = []
+    for name in (n.strip() for n in settings.serve_models.split(",") if n.strip()):
+        try:
+            model_version_for_alias(name, settings.model_alias)
+        except ConfigurationError:
+            continue
+        served.append(name)
+    return served
+
+
 def serve_step(settings: Settings, options: DemoOptions) -> StepResult:
     """Demo step ``serve`` (see the module docstring)."""
+    served = models_with_a_champion(settings)
+    if not served:
+        raise PipelineStepError(
+            f"no model has a '{settings.model_alias}' version to serve; run the train step"
+        )
     key, entry = mint_api_key(admin=True)
     accepted = ",".join(x for x in (settings.api_keys, entry) if x)
-    env = {"CREDITRISK_DATA_DIR": str(settings.data_root), "CREDITRISK_API_KEYS": accepted}
+    env = {
+        "CREDITRISK_DATA_DIR": str(settings.data_root),
+        "CREDITRISK_API_KEYS": accepted,
+        "CREDITRISK_SERVE_MODELS": ",".join(served),
+    }
     loans = sample_ids(settings, "feat_loan_origination.parquet", "loan_id")
     companies = sample_ids(settings, "feat_company_financials.parquet", "company_id")
     facts: dict[str, str] = {"API key (admin, this run)": key, "CREDITRISK_API_KEYS entry": entry}
+    routes = {
+        "loan_default": ("/v1/loans/score", "loan_ids", [*loans, "F00Q0000000"]),
+        "company_bankruptcy": ("/v1/companies/score", "company_ids", [*companies, "C999999"]),
+    }
+    for name in routes.keys() - set(served):
+        facts[f"{name}"] = f"not served: no '{settings.model_alias}' version (see the train step)"
     log_path = settings.data_root / "serving" / "demo-server.log"
     with running_server(env, log_path) as server:
         facts["API"] = f"{server.base_url} (ready)"
         with httpx.Client(base_url=server.base_url, headers={API_KEY_HEADER: key}, timeout=30) as client:
-            for route, field, ids in (
-                ("/v1/loans/score", "loan_ids", [*loans, "F00Q0000000"]),
-                ("/v1/companies/score", "company_ids", [*companies, "C999999"]),
-            ):
+            for route, field, ids in (routes[name] for name in served if name in routes):
                 response = client.post(route, json={field: ids})
                 response.raise_for_status()
                 body = response.json()
