@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from training.artifact import CreditRiskModel
 from training.models import FitContext, monotone_directions
 
 LAG = pd.Timedelta(days=15)
@@ -85,4 +86,21 @@ def monotone_context(y: np.ndarray) -> FitContext:
         int(len(y) - y.sum()),
         seed=0,
         monotone=monotone_directions(list(FEATURE_TYPES), FEATURE_TYPES),
+    )
+
+
+def artifact_for(estimator: object, calibrator: object, panel: pd.DataFrame, family: str) -> CreditRiskModel:
+    """A loan-default artifact around a fitted family, as the explanation tests need it."""
+    return CreditRiskModel(
+        model_name="loan_default",
+        feature_service="loan_default_v1",
+        entity_key="loan_id",
+        feature_names=list(FEATURE_TYPES),
+        feature_types=FEATURE_TYPES,
+        estimator=estimator,
+        calibrator=calibrator,
+        threshold=0.2,
+        cost_ratio=5.0,
+        background=panel.head(60),
+        family=family,
     )

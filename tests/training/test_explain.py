@@ -3,34 +3,16 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
-from synthetic_data import FEATURE_TYPES
+from synthetic_data import FEATURE_TYPES, artifact_for
 
-from training.artifact import CreditRiskModel
-from training.calibration import Calibrator, logit
-
-
-def _model(estimator: object, calibrator: Calibrator, panel: pd.DataFrame, family: str) -> CreditRiskModel:
-    return CreditRiskModel(
-        model_name="loan_default",
-        feature_service="loan_default_v1",
-        entity_key="loan_id",
-        feature_names=list(FEATURE_TYPES),
-        feature_types=FEATURE_TYPES,
-        estimator=estimator,
-        calibrator=calibrator,
-        threshold=0.2,
-        cost_ratio=5.0,
-        background=panel.head(60),
-        family=family,
-    )
+from training.calibration import logit
 
 
 @pytest.mark.parametrize("family", ["lr", "rf", "xgb", "lgbm", "ann", "vote"])
 def test_contributions_add_up_in_both_output_spaces(family: str, fitted_families, panel) -> None:
     estimator, calibrator = fitted_families[family]
-    model = _model(estimator, calibrator, panel, family)
+    model = artifact_for(estimator, calibrator, panel, family)
     rows = panel.sample(4 if family in ("ann", "vote") else 12, random_state=1)
     proba = model.predict_proba(rows)
     log_odds = model.explain(rows)
@@ -59,7 +41,7 @@ def test_ensemble_contributions_are_the_weighted_member_contributions(fitted_fam
 
 def test_calibration_keeps_the_sign_of_every_contribution(fitted_families, panel) -> None:
     estimator, calibrator = fitted_families["xgb"]
-    model = _model(estimator, calibrator, panel, "xgb")
+    model = artifact_for(estimator, calibrator, panel, "xgb")
     from training.explain import explain_estimator
 
     rows = panel.head(10)
@@ -73,7 +55,7 @@ def test_calibration_keeps_the_sign_of_every_contribution(fitted_families, panel
 
 def test_top_k_keeps_additivity(fitted_families, panel) -> None:
     estimator, calibrator = fitted_families["lgbm"]
-    model = _model(estimator, calibrator, panel, "lgbm")
+    model = artifact_for(estimator, calibrator, panel, "lgbm")
     rows = panel.head(5)
     explanation = model.explain(rows, top_k=2)
     assert "_other" in explanation.contributions.columns

@@ -5,28 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from synthetic_data import FEATURE_TYPES
+from synthetic_data import FEATURE_TYPES, artifact_for
 
 from training.artifact import CreditRiskModel
-from training.calibration import Calibrator, logit
+from training.calibration import logit
 from training.fast_explain import CompiledEncoder
 from training.preprocessing import FrameEncoder
-
-
-def _model(estimator: object, calibrator: Calibrator, panel: pd.DataFrame, family: str) -> CreditRiskModel:
-    return CreditRiskModel(
-        model_name="loan_default",
-        feature_service="loan_default_v1",
-        entity_key="loan_id",
-        feature_names=list(FEATURE_TYPES),
-        feature_types=FEATURE_TYPES,
-        estimator=estimator,
-        calibrator=calibrator,
-        threshold=0.2,
-        cost_ratio=5.0,
-        background=panel.head(60),
-        family=family,
-    )
 
 
 def _awkward_rows(panel: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
@@ -43,7 +27,7 @@ def _awkward_rows(panel: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
 
 
 def _slow(model: CreditRiskModel) -> CreditRiskModel:
-    slow = _model(model.estimator, model.calibrator, model.background, model.family)
+    slow = artifact_for(model.estimator, model.calibrator, model.background, model.family)
     slow._cache["fast"] = None  # the general path
     return slow
 
@@ -52,7 +36,7 @@ def _slow(model: CreditRiskModel) -> CreditRiskModel:
 @pytest.mark.parametrize("output_space", ["log_odds", "probability"])
 def test_fast_path_equals_general_path(family: str, output_space: str, fitted_families, panel) -> None:
     estimator, calibrator = fitted_families[family]
-    model = _model(estimator, calibrator, panel, family)
+    model = artifact_for(estimator, calibrator, panel, family)
     assert model._fast_explainer() is not None
     for seed in range(3):
         rows = _awkward_rows(panel, 20, seed)
@@ -77,7 +61,7 @@ def test_fast_path_survives_pickling_and_is_compiled_at_load(fitted_families, pa
     import pickle
 
     estimator, calibrator = fitted_families["lgbm"]
-    loaded = pickle.loads(pickle.dumps(_model(estimator, calibrator, panel, "lgbm")))
+    loaded = pickle.loads(pickle.dumps(artifact_for(estimator, calibrator, panel, "lgbm")))
     assert loaded._cache.get("fast") is not None
     rows = _awkward_rows(panel, 5, 7)
     np.testing.assert_allclose(
@@ -89,7 +73,7 @@ def test_fast_path_survives_pickling_and_is_compiled_at_load(fitted_families, pa
 
 def test_other_families_keep_the_general_path(fitted_families, panel) -> None:
     estimator, calibrator = fitted_families["lr"]
-    assert _model(estimator, calibrator, panel, "lr")._fast_explainer() is None
+    assert artifact_for(estimator, calibrator, panel, "lr")._fast_explainer() is None
 
 
 @pytest.mark.parametrize(
