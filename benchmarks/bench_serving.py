@@ -6,7 +6,10 @@ The API runs under uvicorn in its own process pinned to CPU 0; the load generato
 - one loan per request, with explanations, sequential: p50/p99 latency, beside ``feast serve``'s
   ``/get-online-features`` for the same feature service and ids (the baseline, same run, same
   pinning): the serving overhead over a bare feature lookup is what the ratio shows;
-- the same with 4 concurrent clients: requests per second, beside ``feast serve``.
+- the same with 4 concurrent clients: requests per second, beside ``feast serve``;
+- the server's CPU time (user + system, the process and its children) per request in the
+  sequential case: on a shared machine wall-clock latency moves with the neighbours' load, CPU
+  time per request much less, so it is the steadier figure to compare changes by.
 
 The data set is built by the demo's own steps (generate, dbt, Feast, train) into the
 benchmark's scratch folder, small enough for minutes; ``ctx.scale == "small"`` shrinks it
@@ -34,6 +37,30 @@ from serving.launch import free_port, running_server
 
 SERVER_CPU, CLIENT_CPU = 0, 1
 TARGET = "p50 < 5 ms, p99 < 15 ms"
+WARMUP_REQUESTS = 200
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its live descendants (Linux ``/proc``)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    tree, frontier = {pid}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [child for child, ppid in parents.items() if ppid == parent and child not in tree]
+        tree.update(children)
+        frontier += children
+    return sum(cpu.get(p, 0.0) for p in tree)
 
 
 def _has_pipeline_output(settings: Settings) -> bool:
@@ -61,8 +88,15 @@ def _data_dir(ctx: BenchContext) -> Path:
 
 
 def _loadgen(
-    url: str, bodies: list[dict], headers: dict[str, str], requests: int, concurrency: int, work: Path
+    url: str,
+    bodies: list[dict],
+    headers: dict[str, str],
+    requests: int,
+    concurrency: int,
+    work: Path,
+    server_pid: int,
 ) -> dict:
+    """Run the load generator against ``url``; its JSON result plus the server's CPU ms per request."""
     bodies_path = work / f"bodies-{abs(hash(url)) % 10_000}.json"
     bodies_path.write_text(json.dumps(bodies))
     command = [
@@ -82,14 +116,18 @@ def _loadgen(
         "--seconds",
         "120",
         "--warmup",
-        "200",
+        str(WARMUP_REQUESTS),
     ]
     for key, value in headers.items():
         command += ["--header", f"{key}:{value}"]
+    cpu_before = tree_cpu_seconds(server_pid)
     done = subprocess.run(
         command, capture_output=True, text=True, check=True, env={**os.environ, **OPT_OUT_ENV}
     )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    cpu_seconds = tree_cpu_seconds(server_pid) - cpu_before
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result["server_cpu_ms"] = cpu_seconds * 1000 / (result["requests"] + WARMUP_REQUESTS)
+    return result
 
 
 def _feast_serve(settings: Settings, env: dict[str, str], log_path: Path):  # type: ignore[no-untyped-def]
@@ -161,13 +199,15 @@ def run(ctx: BenchContext) -> list[Measurement]:
         cpu=SERVER_CPU,
     ) as server:
         url = f"{server.base_url}/v1/loans/score"
-        results["api_seq"] = _loadgen(url, api_bodies, {API_KEY_HEADER: key}, requests, 1, ctx.work_dir)
-        results["api_conc"] = _loadgen(url, api_bodies, {API_KEY_HEADER: key}, requests, 4, ctx.work_dir)
+        auth = {API_KEY_HEADER: key}
+        pid = server.process.pid
+        results["api_seq"] = _loadgen(url, api_bodies, auth, requests, 1, ctx.work_dir, pid)
+        results["api_conc"] = _loadgen(url, api_bodies, auth, requests, 4, ctx.work_dir, pid)
     process, base = _feast_serve(settings, env, ctx.work_dir / "feast-serve.log")
     try:
         url = f"{base}/get-online-features"
-        results["feast_seq"] = _loadgen(url, feast_bodies, {}, requests, 1, ctx.work_dir)
-        results["feast_conc"] = _loadgen(url, feast_bodies, {}, requests, 4, ctx.work_dir)
+        results["feast_seq"] = _loadgen(url, feast_bodies, {}, requests, 1, ctx.work_dir, process.pid)
+        results["feast_conc"] = _loadgen(url, feast_bodies, {}, requests, 4, ctx.work_dir, process.pid)
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -175,7 +215,7 @@ def run(ctx: BenchContext) -> list[Measurement]:
         if result["errors"]:
             raise RuntimeError(f"{name}: {result['errors']} failed requests ({result['error_codes']})")
     seq, conc, fseq, fconc = (results[k] for k in ("api_seq", "api_conc", "feast_seq", "feast_conc"))
-    note = f"{seq['requests']} requests; server on 1 core, client on the other"
+    note = f"{seq['requests']} requests; server on 1 core, client on the other; {_load_note()}"
     base_name = "feast serve get-online-features (same ids)"
     case = "single loan score with SHAP explanation"
     return [
@@ -223,4 +263,20 @@ def run(ctx: BenchContext) -> list[Measurement]:
             higher_is_better=True,
             notes=f"p50 {conc['p50_ms']:.1f} ms, p99 {conc['p99_ms']:.1f} ms",
         ),
+        Measurement(
+            "serving",
+            case,
+            "server CPU per request",
+            seq["server_cpu_ms"],
+            "ms",
+            base_name,
+            fseq["server_cpu_ms"],
+            notes="user + system time of the server process tree over the sequential run, incl. warm-up",
+        ),
     ]
+
+
+def _load_note() -> str:
+    """The machine's load average while the benchmark ran (the neighbours' share of the cores)."""
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.1f} (1 min), {five:.1f} (5 min) at the end"

@@ -42,9 +42,17 @@ def _plain(value: Any) -> Any:
 
 
 def score_frame(
-    model: ServedModel, ids: list[str], frame: pd.DataFrame, found: np.ndarray, top_k: int
+    model: ServedModel,
+    ids: list[str],
+    frame: pd.DataFrame,
+    found: np.ndarray,
+    top_k: int,
+    records: list[dict[str, Any]] | None = None,
 ) -> list[EntityScore]:
-    """Score the rows of ``frame`` (one per id) whose ``found`` flag is set."""
+    """Score the rows of ``frame`` (one per id) whose ``found`` flag is set.
+
+    ``records`` (optional) are the same rows as plain dicts, when the caller already has them.
+    """
     results = [EntityScore(entity_id=i, status="not_found") for i in ids]
     rows = np.flatnonzero(found)
     if rows.size == 0:
@@ -61,8 +69,10 @@ def score_frame(
     contrib_names = list(contributions.columns)
     columns = list(features.columns)
     value_columns = set(columns)
-    # Plain rows without DataFrame.to_dict, which costs about a millisecond per call.
-    records = [dict(zip(columns, values, strict=True)) for values in features.to_numpy(dtype=object)]
+    if records is not None:
+        records = [records[row] for row in rows]
+    else:  # plain rows without DataFrame.to_dict, which costs about a millisecond per call
+        records = [dict(zip(columns, values, strict=True)) for values in features.to_numpy(dtype=object)]
     k = max(0, min(top_k, len(contrib_names)))
     for n, row in enumerate(rows):
         values = contrib_values[n]

@@ -25,7 +25,7 @@ def score_ids(state: ServingState, model_name: str, ids: list[str], request_id: 
     model = state.models.get(model_name)
     state.log.check()
     lookup = state.features.fetch(model, ids)
-    scores = score_frame(model, ids, lookup.frame, lookup.found, state.settings.explain_top_k)
+    scores = score_frame(model, ids, lookup.frame, lookup.found, state.settings.explain_top_k, lookup.records)
     return _finish(state, model, scores, request_id, started, lookup)
 
 
@@ -56,15 +56,19 @@ def _finish(
     results = []
     records = []
     for row, score in enumerate(scores):
-        item: dict[str, Any] = {"id": score.entity_id, "status": score.status, "model": ref}
+        # every field of EntityResult, in its order: the routes encode this dict as it is
+        item: dict[str, Any] = {
+            "id": score.entity_id,
+            "status": score.status,
+            "risk": score.risk,
+            "probability": score.probability,
+            "threshold": score.threshold,
+            "explanation": score.explanation,
+            "model": ref,
+            "freshness": None,
+        }
         state.metrics.scored.labels(model.name, score.status).inc()
         if score.status == "scored":
-            item.update(
-                risk=score.risk,
-                probability=score.probability,
-                threshold=score.threshold,
-                explanation=score.explanation,
-            )
             if lookup is not None:
                 item["freshness"] = lookup.freshness(row, now)
             state.metrics.scores.labels(model.name).observe(score.probability)

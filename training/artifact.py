@@ -23,7 +23,7 @@ import pandas as pd
 from creditrisk.errors import DataError
 from training.calibration import Calibrator, expit, logit
 from training.explain import NativeExplanation, explain_estimator, rescale
-from training.fast_explain import MAX_FAST_ROWS, FastTreeExplainer
+from training.fast_explain import MAX_FAST_ROWS, FastExplainer
 
 #: Name of the column that collects the contributions outside a row's top-k.
 OTHER_COLUMN = "_other"
@@ -82,11 +82,14 @@ class CreditRiskModel(mlflow.pyfunc.PythonModel):
         self._cache = {}
         self._fast_explainer()  # compiled once, when serving loads the model, not per request
 
-    def _fast_explainer(self) -> FastTreeExplainer | None:
-        """The compiled one-pass explainer for boosted-tree pipelines (None for other families)."""
+    def _fast_explainer(self) -> FastExplainer | None:
+        """The compiled one-pass explainer for boosted-tree and logistic-regression pipelines
+        (None for other families)."""
         if "fast" not in self._cache:
-            supported = FastTreeExplainer.supports(self.estimator)
-            self._cache["fast"] = FastTreeExplainer(self.estimator, self.feature_types) if supported else None
+            supported = FastExplainer.supports(self.estimator)
+            self._cache["fast"] = (
+                FastExplainer(self.estimator, self.feature_types, self.background) if supported else None
+            )
         return self._cache["fast"]
 
     # ------------------------------------------------------------------ scoring

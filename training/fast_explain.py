@@ -1,10 +1,10 @@
-"""A fast path for explaining a few rows (serving's case) with the boosted-tree families.
+"""A fast path for explaining a few rows (serving's case) with the boosted-tree and linear families.
 
 The general path (:func:`training.explain.explain_estimator` plus the pipeline's ``predict_proba``)
-copies and re-types the frame in pandas, encodes it twice and crosses the booster twice. For 1-100
+copies and re-types the frame in pandas, encodes it twice and crosses the model twice. For 1-100
 rows that overhead is most of the cost, so this module compiles the fitted ``FrameEncoder`` once, at
 load time, into plain arrays and dicts (imputation values, category -> code maps, scaler arrays) and
-scores in one encode and one booster pass:
+scores in one encode and one model pass:
 
 - LightGBM: ``pred_contrib`` once; the raw probability is the sigmoid of the contributions' sum (the
   booster's own margin), so no second pass. Predicting one row on one thread avoids OpenMP start-up,
@@ -13,6 +13,9 @@ scores in one encode and one booster pass:
   float32, which a float64 sigmoid of the contributions' sum does not reproduce to 1e-9, so the
   estimator's own ``predict_proba`` is called on the already encoded matrix (microseconds, no
   pandas, no second encode).
+- Logistic regression: the general path's exact linear SHAP, ``coef * (x - mean of the encoded
+  background)``, with that mean computed once here instead of on first use; the probability is
+  the estimator's own ``predict_proba`` on the encoded matrix.
 
 The outputs equal the general path's to float precision; ``tests/training/test_fast_explain.py``
 checks it on random rows with missing values, bad numbers and unseen categories.
@@ -131,10 +134,11 @@ def _as_float(series: pd.Series) -> np.ndarray:
         return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
-class FastTreeExplainer:
-    """Native contributions and raw P(bad) of a boosted-tree pipeline from one encode and one pass."""
+class FastExplainer:
+    """Native contributions and raw P(bad) of a boosted-tree or logistic-regression pipeline from
+    one encode and one pass."""
 
-    def __init__(self, estimator: Any, feature_types: dict[str, str]) -> None:
+    def __init__(self, estimator: Any, feature_types: dict[str, str], background: pd.DataFrame) -> None:
         encoder = estimator.named_steps["encode"]
         self.model = estimator.named_steps["model"]
         self.kind = type(self.model).__name__
@@ -143,13 +147,18 @@ class FastTreeExplainer:
         if self.kind == "XGBClassifier":
             self.booster = self.model.get_booster()
             self.iteration_range = _xgb_range(self.model)
-        else:
+        elif self.kind == "LGBMClassifier":
             self.booster = self.model.booster_
             self.num_iteration = _lgbm_iteration(self.model)
+        else:  # LogisticRegression, as training.explain does it (the raw background through the encoder)
+            self.mean = encoder.transform(background).mean(axis=0)
+            self.coef = self.model.coef_[0]
+            self.base = float(self.model.intercept_[0] + self.coef @ self.mean)
 
     @staticmethod
     def supports(estimator: Any) -> bool:
-        """Boosted-tree pipelines whose probability is the sigmoid of the margin."""
+        """Boosted-tree pipelines whose probability is the sigmoid of the margin, and binary
+        logistic regression."""
         steps = getattr(estimator, "named_steps", None)
         if not steps or "encode" not in steps or "model" not in steps:
             return False
@@ -157,6 +166,8 @@ class FastTreeExplainer:
         kind = type(model).__name__
         if kind == "XGBClassifier":
             return True
+        if kind == "LogisticRegression":
+            return np.asarray(model.coef_).shape[0] == 1
         if kind == "LGBMClassifier":
             params = model.booster_.params
             return model.objective_ == "binary" and float(params.get("sigmoid", 1.0)) == 1.0
@@ -165,6 +176,11 @@ class FastTreeExplainer:
     def explain(self, frame: pd.DataFrame) -> tuple[NativeExplanation, np.ndarray]:
         """(native log-odds explanation, the estimator's raw P(bad)) for ``frame``."""
         Xt = self.encoder.encode(frame)
+        if self.kind == "LogisticRegression":
+            phi = (self.coef * (Xt - self.mean)) @ self.grouping
+            base = np.full(len(Xt), self.base)
+            raw = self.model.predict_proba(Xt)[:, 1]
+            return NativeExplanation(base=base, phi=phi, score=base + phi.sum(axis=1), space="log_odds"), raw
         if self.kind == "XGBClassifier":
             import xgboost as xgb
 

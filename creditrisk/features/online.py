@@ -12,6 +12,10 @@ nothing for the id, when the stored value is older than the view's TTL at ``as_o
 became known after ``as_of`` -- the same rule as a training set at that time, which Feast's own
 online read does not apply. An unknown id is therefore a row with every feature null and
 ``features_found`` False; a known but stale one keeps its ``__event_timestamp`` (how stale).
+
+The values come from :class:`~creditrisk.features.online_reader.OnlineReader`, which returns what
+Feast's ``get_online_features`` returns for the service but resolves the service once per store
+instead of once per call; :func:`read_online` gives the rows without building a frame (serving).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import pyarrow as pa
 
 from creditrisk.errors import DataError
 from creditrisk.features.models import REQUEST_TIME_FIELD, get_model_spec
+from creditrisk.features.online_reader import OnlineReader
 from creditrisk.features.store import get_feature_store, require_applied
 from creditrisk.settings import Settings
 
@@ -65,21 +70,90 @@ def service_layout(store, service_name: str) -> ServiceLayout:
     return ServiceLayout(features, stored, ttl, on_demand)
 
 
-#: Per FeatureStore: service name -> (service object, layout). A store re-reads its registry at
-#: most every REGISTRY_CACHE_TTL_SECONDS anyway; re-deriving the layout per call costs more than
-#: the lookup itself.
+#: Per FeatureStore: service name -> (layout, reader). A store re-reads its registry at most every
+#: REGISTRY_CACHE_TTL_SECONDS anyway; re-resolving the service per call costs more than the
+#: lookup itself. The reader holds the store's config and online store, not the store.
 _SERVICES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _cached_service(store, service_name: str) -> tuple[object, ServiceLayout]:
+def _cached_service(store, service_name: str) -> tuple[ServiceLayout, OnlineReader]:
     cache = _SERVICES.setdefault(store, {})
     if service_name not in cache:
-        cache[service_name] = (store.get_feature_service(service_name), service_layout(store, service_name))
+        cache[service_name] = (service_layout(store, service_name), OnlineReader(store, service_name))
     return cache[service_name]
 
 
 def _null_where(values: list, mask: np.ndarray) -> list:
     return [None if hide else value for value, hide in zip(values, mask, strict=True)]
+
+
+@dataclass
+class OnlineRows:
+    """One row per requested id: the service's features as Python values (null where not
+    visible at ``as_of``), per stored view when its value became known, and which ids were found.
+
+    What :func:`online_features` turns into a frame; a server can use it without pandas.
+    """
+
+    entity_key: str
+    ids: list[str]
+    features: list[str]
+    columns: dict[str, list]
+    #: stored view -> epoch seconds of its value per row (meaningless where ``missing``)
+    seconds: dict[str, np.ndarray]
+    #: stored view -> True where the online store has nothing for the row
+    missing: dict[str, np.ndarray]
+    found: np.ndarray
+
+    def to_frame(self) -> pd.DataFrame:
+        columns: dict[str, object] = {
+            self.entity_key: self.ids,
+            **{n: self.columns[n] for n in self.features},
+        }
+        for view, seconds in self.seconds.items():
+            columns[f"{view}__event_timestamp"] = pa.array(
+                seconds * 1_000_000, _TIMESTAMP, mask=self.missing[view]
+            )
+        columns["features_found"] = self.found
+        # Arrow builds the ~60 typed columns in C; pandas' dict-of-lists constructor costs ~10x more.
+        return pa.Table.from_pydict(columns).to_pandas(split_blocks=True)
+
+
+def read_online(store, model: str, ids: list[str], as_of: datetime | None = None) -> OnlineRows:
+    """The rows of :func:`online_features` before they become a frame (see the module doc)."""
+    spec = get_model_spec(model)
+    if not ids:
+        raise DataError("no ids given")
+    as_of = (as_of or datetime.now(UTC)).astimezone(UTC)
+    layout, reader = _cached_service(store, spec.feature_service)
+    keys = [str(i) for i in ids]
+    raw = reader.read(keys, {REQUEST_TIME_FIELD: as_of})
+
+    now = as_of.timestamp()
+    columns: dict[str, list] = {}
+    seconds_by_view: dict[str, np.ndarray] = {}
+    missing_by_view: dict[str, np.ndarray] = {}
+    hidden: dict[str, np.ndarray] = {}
+    for view, names in layout.stored.items():
+        seconds = np.asarray(raw[f"{names[0]}__ts"], dtype="int64")
+        missing = seconds <= 0  # Feast reports "no value" as the epoch
+        ttl = layout.ttl_seconds[view]
+        expired = (now - seconds > ttl) if ttl else np.zeros(len(ids), dtype=bool)
+        hidden[view] = missing | expired | (seconds > now)
+        seconds_by_view[view], missing_by_view[view] = seconds, missing
+        for name in names:
+            columns[name] = _null_where(raw[name], hidden[view]) if hidden[view].any() else raw[name]
+    for names, sources in layout.on_demand.values():
+        mask = np.zeros(len(ids), dtype=bool)
+        for source in sources:
+            mask |= hidden.get(source, False)
+        for name in names:
+            columns[name] = _null_where(raw[name], mask) if mask.any() else raw[name]
+    delivered = [~mask for mask in hidden.values()]
+    found = np.logical_or.reduce(delivered) if delivered else np.zeros(len(ids), bool)
+    return OnlineRows(
+        spec.entity_key, keys, layout.features, columns, seconds_by_view, missing_by_view, found
+    )
 
 
 def online_features(
@@ -94,39 +168,10 @@ def online_features(
     Pass a long-lived ``store`` (``get_feature_store(settings)`` once, at startup) for low
     latency; without one, each call creates a store and reads the registry.
     """
-    spec = get_model_spec(model)
+    get_model_spec(model)
     if not ids:
         raise DataError("no ids given")
     if store is None:
         require_applied(settings)
         store = get_feature_store(settings)
-    as_of = (as_of or datetime.now(UTC)).astimezone(UTC)
-    service, layout = _cached_service(store, spec.feature_service)
-    rows = [{spec.entity_key: str(i), REQUEST_TIME_FIELD: as_of} for i in ids]
-    raw = store.get_online_features(features=service, entity_rows=rows).to_dict(include_event_timestamps=True)
-
-    now = as_of.timestamp()
-    columns: dict[str, object] = {spec.entity_key: [str(i) for i in ids]}
-    stamps: dict[str, pa.Array] = {}
-    hidden: dict[str, np.ndarray] = {}
-    for view, names in layout.stored.items():
-        seconds = np.asarray(raw[f"{names[0]}__ts"], dtype="int64")
-        missing = seconds <= 0  # Feast reports "no value" as the epoch
-        ttl = layout.ttl_seconds[view]
-        expired = (now - seconds > ttl) if ttl else np.zeros(len(ids), dtype=bool)
-        hidden[view] = missing | expired | (seconds > now)
-        stamps[f"{view}__event_timestamp"] = pa.array(seconds * 1_000_000, _TIMESTAMP, mask=missing)
-        for name in names:
-            columns[name] = _null_where(raw[name], hidden[view]) if hidden[view].any() else raw[name]
-    for names, sources in layout.on_demand.values():
-        mask = np.zeros(len(ids), dtype=bool)
-        for source in sources:
-            mask |= hidden.get(source, False)
-        for name in names:
-            columns[name] = _null_where(raw[name], mask) if mask.any() else raw[name]
-    columns = {spec.entity_key: columns[spec.entity_key], **{n: columns[n] for n in layout.features}}
-    columns.update(stamps)
-    delivered = [~mask for mask in hidden.values()]
-    columns["features_found"] = np.logical_or.reduce(delivered) if delivered else np.zeros(len(ids), bool)
-    # Arrow builds the ~60 typed columns in C; pandas' dict-of-lists constructor costs ~10x more.
-    return pa.Table.from_pydict(columns).to_pandas(split_blocks=True)
+    return read_online(store, model, ids, as_of).to_frame()

@@ -2,6 +2,9 @@
 
 Handlers declare what they need with these ``Annotated`` aliases, so a route reads as its
 signature (``state: StateDep, caller: ApiKeyDep``) and tests override one dependency at a time.
+
+They are ``async def`` because none of them blocks: FastAPI runs a plain ``def`` dependency in
+its thread pool, a thread hop per dependency per request (three on a score request).
 """
 
 from __future__ import annotations
@@ -20,14 +23,16 @@ _api_key_header = APIKeyHeader(name=API_KEY_HEADER, auto_error=False, descriptio
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
-def get_state(request: Request) -> ServingState:
+async def get_state(request: Request) -> ServingState:
     return request.app.state.serving
 
 
 StateDep = Annotated[ServingState, Depends(get_state)]
 
 
-def require_api_key(state: StateDep, api_key: Annotated[str | None, Security(_api_key_header)]) -> Principal:
+async def require_api_key(
+    state: StateDep, api_key: Annotated[str | None, Security(_api_key_header)]
+) -> Principal:
     """401 unless ``X-API-Key`` hashes to a configured digest."""
     principal = state.verifier.verify(api_key)
     if principal is None:
@@ -41,7 +46,7 @@ def require_api_key(state: StateDep, api_key: Annotated[str | None, Security(_ap
 ApiKeyDep = Annotated[Principal, Depends(require_api_key)]
 
 
-def require_admin(principal: ApiKeyDep) -> Principal:
+async def require_admin(principal: ApiKeyDep) -> Principal:
     """403 unless the key's digest carries the ``admin`` scope."""
     if not principal.is_admin:
         raise HTTPException(
@@ -53,7 +58,7 @@ def require_admin(principal: ApiKeyDep) -> Principal:
 AdminDep = Annotated[Principal, Depends(require_admin)]
 
 
-def request_id(x_request_id: Annotated[str | None, Header()] = None) -> str:
+async def request_id(x_request_id: Annotated[str | None, Header()] = None) -> str:
     """The caller's ``X-Request-ID`` when well formed, else a fresh one (recorded in the log)."""
     if x_request_id and _REQUEST_ID.match(x_request_id):
         return x_request_id
