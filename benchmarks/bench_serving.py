@@ -177,6 +177,7 @@ def run(ctx: BenchContext) -> list[Measurement]:
     env = {"CREDITRISK_DATA_DIR": str(data_dir)}
     settings = Settings(data_dir=data_dir)
     loans = sample_ids(settings, "feat_loan_origination.parquet", "loan_id", n=200)
+    family = _champion_family(settings)
     requests = 600 if small else 3000
     key, entry = mint_api_key()
     api_bodies = [{"loan_ids": [loan]} for loan in loans]
@@ -215,7 +216,10 @@ def run(ctx: BenchContext) -> list[Measurement]:
         if result["errors"]:
             raise RuntimeError(f"{name}: {result['errors']} failed requests ({result['error_codes']})")
     seq, conc, fseq, fconc = (results[k] for k in ("api_seq", "api_conc", "feast_seq", "feast_conc"))
-    note = f"{seq['requests']} requests; server on 1 core, client on the other; {_load_note()}"
+    note = (
+        f"{seq['requests']} requests; server on 1 core, client on the other; champion family {family}; "
+        f"{_load_note()}"
+    )
     base_name = "feast serve get-online-features (same ids)"
     case = "single loan score with SHAP explanation"
     return [
@@ -274,6 +278,13 @@ def run(ctx: BenchContext) -> list[Measurement]:
             notes="user + system time of the server process tree over the sequential run, incl. warm-up",
         ),
     ]
+
+
+def _champion_family(settings: Settings) -> str:
+    """The served model's family: its explainer is most of a request's CPU, and differs by family."""
+    from training.registry import load_model
+
+    return str(load_model("loan_default", settings=settings).family)
 
 
 def _load_note() -> str:

@@ -23,7 +23,7 @@ import pandas as pd
 from creditrisk.errors import DataError
 from training.calibration import Calibrator, expit, logit
 from training.explain import NativeExplanation, explain_estimator, rescale
-from training.fast_explain import MAX_FAST_ROWS, FastExplainer
+from training.fast_explain import MAX_FAST_ROWS, FastExplainer, FastVoteExplainer, fast_explainer_for
 
 #: Name of the column that collects the contributions outside a row's top-k.
 OTHER_COLUMN = "_other"
@@ -82,13 +82,12 @@ class CreditRiskModel(mlflow.pyfunc.PythonModel):
         self._cache = {}
         self._fast_explainer()  # compiled once, when serving loads the model, not per request
 
-    def _fast_explainer(self) -> FastExplainer | None:
-        """The compiled one-pass explainer for boosted-tree and logistic-regression pipelines
-        (None for other families)."""
+    def _fast_explainer(self) -> FastExplainer | FastVoteExplainer | None:
+        """The compiled small-frame explainer (boosted trees, logistic regression, random forest
+        and the soft vote of them; None for the neural network alone)."""
         if "fast" not in self._cache:
-            supported = FastExplainer.supports(self.estimator)
-            self._cache["fast"] = (
-                FastExplainer(self.estimator, self.feature_types, self.background) if supported else None
+            self._cache["fast"] = fast_explainer_for(
+                self.estimator, self.feature_types, self.background, self.prepare
             )
         return self._cache["fast"]
 
@@ -114,7 +113,7 @@ class CreditRiskModel(mlflow.pyfunc.PythonModel):
         fast = self._fast_explainer() if len(frame) <= MAX_FAST_ROWS else None
         if fast is not None:  # the same encoded matrix the pipeline would build, without pandas copies
             self._require_columns(frame)
-            return fast.model.predict_proba(fast.encoder.encode(frame))[:, 1]
+            return fast.raw_proba(frame)
         return self.estimator.predict_proba(self.prepare(frame))[:, 1]
 
     def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
