@@ -7,6 +7,7 @@ that cannot be logged is refused (503) rather than answered unlogged.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
@@ -55,6 +56,9 @@ def _finish(
     ref = {"name": model.name, "version": model.version}
     results = []
     records = []
+    statuses: Counter[str] = Counter()
+    decisions: Counter[str] = Counter()
+    score_histogram = state.metrics.scores.labels(model.name)
     for row, score in enumerate(scores):
         # every field of EntityResult, in its order: the routes encode this dict as it is
         item: dict[str, Any] = {
@@ -67,12 +71,12 @@ def _finish(
             "model": ref,
             "freshness": None,
         }
-        state.metrics.scored.labels(model.name, score.status).inc()
+        statuses[score.status] += 1
         if score.status == "scored":
             if lookup is not None:
                 item["freshness"] = lookup.freshness(row, now)
-            state.metrics.scores.labels(model.name).observe(score.probability)
-            state.metrics.decisions.labels(model.name, str(score.risk)).inc()
+            score_histogram.observe(score.probability)
+            decisions[str(score.risk)] += 1
             records.append(
                 PredictionRecord(
                     request_id=request_id,
@@ -89,4 +93,9 @@ def _finish(
             )
         results.append(item)
     state.log.append(records)
+    # one labelled child per status and decision per request, not one look-up per entity
+    for status, count in statuses.items():
+        state.metrics.scored.labels(model.name, status).inc(count)
+    for risk, count in decisions.items():
+        state.metrics.decisions.labels(model.name, risk).inc(count)
     return {"request_id": request_id, "model": ref, "results": results}
