@@ -6,7 +6,7 @@
 -- keeps.
 {{ numbered_raw_lines_with(
     source('freddie', 'performance'),
-    extra_columns={'field_count': "length(line) - length(replace(line, '|', '')) + 1"},
+    extra_columns={'field_count': "strlen(line) - strlen(replace(line, '|', '')) + 1"},
     file_aggregates={'layout': 'mode(field_count) filter (where field_count in (26, 32, 35))'}
 ) }},
 
