@@ -8,16 +8,45 @@
 {#
   Numbered raw lines of a source: file (base name), line_number (1-based physical line in the
   file, counting the header for CSVs), line. DuckDB keeps scan order (preserve_insertion_order),
-  so row_number() over () follows the file order.
+  so row_number() over () follows the file order; each file's first row number comes from a
+  20-row aggregate joined back (a window partitioned by file would sort every line).
 #}
 {% macro numbered_raw_lines(relation, header=false) -%}
+{{ numbered_raw_lines_with(relation, header) }}
 select
-    parse_filename(filename) as source_file,
-    (scan_order - min(scan_order) over (partition by filename) + 1)::bigint + {{ 1 if header else 0 }} as line_number,
-    line
-from (
-    select filename, line, row_number() over () as scan_order
+    parse_filename(scanned.filename) as source_file,
+    (scanned.scan_order - files.first_scan_order + 1 + {{ 1 if header else 0 }})::bigint as line_number,
+    scanned.line
+from scanned
+inner join files using (filename)
+{%- endmacro %}
+
+{#
+  The WITH clause behind numbered_raw_lines: `scanned` (filename, line, scan_order and any
+  `extra_columns` computed from line) and `files` (filename, first_scan_order and any
+  `file_aggregates`), for a model that needs more per line or per file in the same pass.
+#}
+{% macro numbered_raw_lines_with(relation, header=false, extra_columns={}, file_aggregates={}) -%}
+with scanned as (
+    select
+        filename,
+        line,
+        row_number() over () as scan_order
+        {%- for name, expr in extra_columns.items() %},
+        {{ expr }} as {{ name }}
+        {%- endfor %}
     from {{ relation }}
+),
+
+files as (
+    select
+        filename,
+        min(scan_order) as first_scan_order
+        {%- for name, expr in file_aggregates.items() %},
+        {{ expr }} as {{ name }}
+        {%- endfor %}
+    from scanned
+    group by filename
 )
 {%- endmacro %}
 

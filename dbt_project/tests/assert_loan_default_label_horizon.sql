@@ -1,14 +1,17 @@
 -- The loan default label looks forward exactly 12 months and only over complete horizons.
 -- Returns label rows that break the definition in _marts__models.yml. Re-derived with a range
--- join (not the model's windows); on large data a deterministic sample of about 5,000 loans is
--- checked to keep the build fast.
-with loan_count as (
-    select count(*) as loans from {{ ref('stg_freddie__loans') }}
-),
-
-labels as (
+-- join (not the model's windows); on large data a deterministic sample of about 5,000 loans
+-- (labels and their performance rows alike) is checked to keep the build fast. The sampling step
+-- is looked up before the query runs, so the sample is a plain filter on both sides.
+-- depends_on: {{ ref('stg_freddie__loans') }}
+{% set sample_every = 1 %}
+{% if execute %}
+    {% set loans = run_query("select count(*) from " ~ ref('stg_freddie__loans')).columns[0].values()[0] %}
+    {% set sample_every = [1, loans // 5000] | max %}
+{% endif %}
+with labels as (
     select * from {{ ref('lbl_loan_default_12m') }}
-    where hash(loan_id) % greatest(1, (select loans // 5000 from loan_count)) = 0
+    where hash(loan_id) % {{ sample_every }} = 0
 ),
 
 panel as (
@@ -19,6 +22,7 @@ panel as (
         zero_balance_code,
         coalesce(delinquency_status >= 3 or is_reo_acquisition or is_credit_loss_exit, false) as is_default_event
     from {{ ref('stg_freddie__performance') }}
+    where hash(loan_id) % {{ sample_every }} = 0
 ),
 
 follow_up as (
@@ -38,7 +42,7 @@ follow_up as (
 ),
 
 data_end as (
-    select max(reporting_month) as last_reporting_month from panel
+    select max(reporting_month) as last_reporting_month from {{ ref('stg_freddie__performance') }}
 ),
 
 observation_rows as (

@@ -7,7 +7,9 @@
   )
 }}
 {#-
-  Backward-looking delinquency and payment windows per loan and reporting month.
+  Backward-looking delinquency and payment windows per loan and reporting month, with the month's
+  own performance fields the panel needs (carried through the same pass, so the panel does not
+  join two 6M-row tables).
 
   Windows are RANGE windows over a month index, so a missing month shortens a window instead of
   shifting it. Incremental by reporting month: a run computes only the months after the latest
@@ -36,7 +38,18 @@ performance as (
         coalesce(delinquency_status >= 1 or is_reo_acquisition, false) as is_delinquent,
         current_upb_usd,
         is_modified_this_month,
-        {{ month_index('reporting_month') }} - {{ month_index('ddlpi_month') }} as missed_payments_since_ddlpi
+        {{ month_index('reporting_month') }} - {{ month_index('ddlpi_month') }} as missed_payments_since_ddlpi,
+        is_reo_acquisition,
+        loan_age_months,
+        remaining_months_to_maturity,
+        current_interest_rate_pct,
+        zero_balance_code,
+        is_credit_loss_exit,
+        is_prepaid_exit,
+        has_payment_deferral,
+        borrower_assistance_status_code is not null as has_borrower_assistance,
+        eltv_pct,
+        is_eltv_missing
     from {{ ref('stg_freddie__performance') }}
     where reporting_month >= (select (first_month - interval {{ lookback }} month)::date from first_new_month)
 ),
@@ -97,12 +110,12 @@ final as (
         windows.loan_id,
         windows.reporting_month,
         windows.delinquency_status,
-        windows.months_delinquent_6m,
-        windows.months_delinquent_12m,
+        windows.months_delinquent_6m::bigint as months_delinquent_6m,
+        windows.months_delinquent_12m::bigint as months_delinquent_12m,
         windows.worst_delinquency_12m,
-        windows.count_30dpd_12m,
-        windows.count_60dpd_12m,
-        windows.count_90plus_dpd_12m,
+        windows.count_30dpd_12m::bigint as count_30dpd_12m,
+        windows.count_60dpd_12m::bigint as count_60dpd_12m,
+        windows.count_90plus_dpd_12m::bigint as count_90plus_dpd_12m,
         case
             when not windows.is_delinquent then 0
             when windows.last_current_index is not null then windows.month_index - windows.last_current_index
@@ -121,7 +134,20 @@ final as (
         100.0 * (windows.previous_upb - windows.current_upb_usd) / nullif(windows.previous_upb, 0) as upb_paydown_1m_pct,
         100.0 * (windows.upb_12m_ago_or_earliest - windows.current_upb_usd)
             / nullif(windows.upb_12m_ago_or_earliest, 0) as upb_paydown_12m_pct,
-        windows.missed_payments_since_ddlpi::bigint as missed_payments_since_ddlpi
+        windows.missed_payments_since_ddlpi::bigint as missed_payments_since_ddlpi,
+        -- The month's own performance fields ride along, so the panel needs no second 6M-row join.
+        windows.current_upb_usd,
+        windows.is_reo_acquisition,
+        windows.loan_age_months,
+        windows.remaining_months_to_maturity,
+        windows.current_interest_rate_pct,
+        windows.zero_balance_code,
+        windows.is_credit_loss_exit,
+        windows.is_prepaid_exit,
+        windows.has_payment_deferral,
+        windows.has_borrower_assistance,
+        windows.eltv_pct,
+        windows.is_eltv_missing
     from windows
     left join anchors on windows.loan_id = anchors.loan_id
     where windows.reporting_month >= (select first_month from first_new_month)

@@ -1,14 +1,11 @@
 {{ config(materialized='view') }}
 -- The loan-month panel: staged performance + delinquency windows + origination + state macro,
 -- with current LTV marked to market by the state house price index and the refinance incentive.
--- A view: the expensive parts (parsing, windows) are incremental tables upstream; these joins are
--- cheap hash joins, computed once when the feature mart is written.
+-- A view: the expensive parts (parsing, windows) are incremental tables upstream, and the windows
+-- table already carries the month's performance fields; the joins left are with small tables
+-- (loans, state-months), computed once when the feature mart is written.
 with windows as (
     select * from {{ ref('int_loan_months__delinquency_windows') }}
-),
-
-performance as (
-    select * from {{ ref('stg_freddie__performance') }}
 ),
 
 loans as (
@@ -22,18 +19,6 @@ state_macro as (
 joined as (
     select
         windows.*,
-        performance.current_upb_usd,
-        performance.is_reo_acquisition,
-        performance.loan_age_months,
-        performance.remaining_months_to_maturity,
-        performance.current_interest_rate_pct,
-        performance.zero_balance_code,
-        performance.is_credit_loss_exit,
-        performance.is_prepaid_exit,
-        performance.has_payment_deferral,
-        performance.borrower_assistance_status_code is not null as has_borrower_assistance,
-        performance.eltv_pct,
-        performance.is_eltv_missing,
         loans.property_state,
         loans.orig_upb_usd,
         loans.orig_ltv_pct,
@@ -47,8 +32,6 @@ joined as (
         state_macro.mortgage_rate_change_12m_pct,
         origination_macro.hpi as origination_state_hpi
     from windows
-    inner join performance
-        on windows.loan_id = performance.loan_id and windows.reporting_month = performance.reporting_month
     inner join loans on windows.loan_id = loans.loan_id
     left join state_macro
         on loans.property_state = state_macro.state and windows.reporting_month = state_macro.month

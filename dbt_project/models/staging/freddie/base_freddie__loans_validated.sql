@@ -57,25 +57,39 @@ checked as (
     from lines
 ),
 
-ranked as (
+-- Among valid copies of a loan the first line read wins; later copies are rejected. Duplicates
+-- are rare: count keys with one aggregate, then order only the rows of duplicated loans (a
+-- window over every row would sort them all).
+duplicated_loans as (
+    select loan_sequence_number
+    from checked
+    where rule_violation is null
+    group by loan_sequence_number
+    having count(*) > 1
+),
+
+first_copies as (
     select
-        *,
-        -- Among valid copies of a loan the first line read wins; later copies are rejected.
-        row_number() over (
-            partition by case when rule_violation is null then loan_sequence_number end
-            order by source_file, line_number
-        ) as copy_rank,
-        first_value(source_file || ':' || line_number) over (
-            partition by case when rule_violation is null then loan_sequence_number end
-            order by source_file, line_number
+        checked.loan_sequence_number,
+        arg_min(
+            checked.source_file || ':' || checked.line_number,
+            checked.source_file || ':' || lpad(checked.line_number::varchar, 12, '0')
         ) as kept_copy
     from checked
+    semi join duplicated_loans on checked.loan_sequence_number = duplicated_loans.loan_sequence_number
+    where checked.rule_violation is null
+    group by checked.loan_sequence_number
 )
 
 select
-    * exclude (rule_violation, copy_rank, kept_copy),
+    checked.* exclude (rule_violation),
     case
-        when rule_violation is not null then rule_violation
-        when copy_rank > 1 then 'duplicate loan sequence number ' || loan_sequence_number || ' (kept ' || kept_copy || ')'
+        when checked.rule_violation is not null then checked.rule_violation
+        when first_copies.kept_copy <> checked.source_file || ':' || checked.line_number
+            then 'duplicate loan sequence number ' || checked.loan_sequence_number
+                || ' (kept ' || first_copies.kept_copy || ')'
     end as reject_reason
-from ranked
+from checked
+left join first_copies
+    on checked.rule_violation is null
+    and checked.loan_sequence_number = first_copies.loan_sequence_number

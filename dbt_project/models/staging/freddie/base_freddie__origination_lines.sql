@@ -1,34 +1,30 @@
 {{ config(materialized='view') }}
 -- Every origination line, split on '|' and named by the layout of its file (the most common
--- known field count in that file: 26, 31 or 32). Nothing is filtered here.
-with raw_lines as (
-    {{ numbered_raw_lines(source('freddie', 'origination')) }}
-),
+-- known field count in that file: 26, 31 or 32). Nothing is filtered here. Field counts come from
+-- counting '|' in the same pass that numbers the lines, so each line is split once.
+{{ numbered_raw_lines_with(
+    source('freddie', 'origination'),
+    extra_columns={'field_count': "strlen(line) - strlen(replace(line, '|', '')) + 1"},
+    file_aggregates={'layout': 'mode(field_count) filter (where field_count in (26, 31, 32))'}
+) }},
 
 split_lines as (
     select
-        source_file,
-        line_number,
-        line,
-        string_split(line, '|') as fields,
-        len(string_split(line, '|')) as field_count
-    from raw_lines
-),
-
-file_layouts as (
-    select
-        source_file,
-        mode(field_count) filter (where field_count in (26, 31, 32)) as layout
-    from split_lines
-    group by source_file
+        parse_filename(scanned.filename) as source_file,
+        (scanned.scan_order - files.first_scan_order + 1)::bigint as line_number,
+        scanned.line,
+        scanned.field_count,
+        files.layout,
+        string_split(scanned.line, '|') as fields
+    from scanned
+    inner join files using (filename)
 )
 
 select
-    split_lines.source_file,
-    split_lines.line_number,
-    split_lines.line,
-    split_lines.field_count,
-    file_layouts.layout,
-    {{ freddie_named_fields(freddie_origination_positions(), fields='split_lines.fields', layout='file_layouts.layout') }}
+    source_file,
+    line_number,
+    line,
+    field_count,
+    layout,
+    {{ freddie_named_fields(freddie_origination_positions(), fields='fields', layout='layout') }}
 from split_lines
-inner join file_layouts using (source_file)

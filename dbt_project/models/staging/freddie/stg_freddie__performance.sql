@@ -1,19 +1,10 @@
-{{
-  config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['reporting_month'],
-    on_schema_change='fail'
-  )
-}}
--- One row per loan and reporting month, typed and decoded. Incremental by reporting month: a run
--- adds the months after the latest one already staged (a full refresh re-reads everything).
+{{ config(materialized='view') }}
+-- One row per loan and reporting month, typed and decoded. A view over the accepted rows of the
+-- incremental base_freddie__performance_validated (which already holds the typed fields): a new
+-- reporting month is parsed and stored once there, and nothing here is rebuilt or copied.
 with valid as (
     select * from {{ ref('base_freddie__performance_validated') }}
     where reject_reason is null
-    {% if is_incremental() %}
-      and reporting_month > (select coalesce(max(reporting_month), date '1900-01-01') from {{ this }})
-    {% endif %}
 ),
 
 zero_balance_codes as (select * from {{ ref('zero_balance_codes') }})
@@ -21,24 +12,24 @@ zero_balance_codes as (select * from {{ ref('zero_balance_codes') }})
 select
     valid.loan_sequence_number as loan_id,
     valid.reporting_month,
-    try_cast(valid.current_actual_upb as double) as current_upb_usd,
+    valid.current_actual_upb as current_upb_usd,
     valid.delinquency_status_code,
     try_cast(valid.delinquency_status_code as bigint) as delinquency_status,
     valid.delinquency_status_code = 'RA' as is_reo_acquisition,
-    try_cast(valid.loan_age as integer) as loan_age_months,
-    try_cast(valid.remaining_months_to_maturity as integer) as remaining_months_to_maturity,
+    valid.loan_age as loan_age_months,
+    valid.remaining_months_to_maturity,
     coalesce(valid.modification_flag in ('Y', 'P'), false) as is_modified_this_month,
     valid.zero_balance_code,
     zero_balance_codes.zero_balance_reason,
     coalesce(zero_balance_codes.is_credit_loss, false) as is_credit_loss_exit,
     coalesce(zero_balance_codes.is_prepaid, false) as is_prepaid_exit,
-    {{ yyyymm_to_date('valid.zero_balance_effective_date') }} as zero_balance_effective_month,
-    try_cast(valid.current_interest_rate as double) as current_interest_rate_pct,
-    try_cast(valid.current_deferred_upb as double) as current_deferred_upb_usd,
-    {{ yyyymm_to_date('valid.ddlpi') }} as ddlpi_month,
+    valid.zero_balance_effective_date as zero_balance_effective_month,
+    valid.current_interest_rate as current_interest_rate_pct,
+    valid.current_deferred_upb as current_deferred_upb_usd,
+    valid.ddlpi as ddlpi_month,
     coalesce(valid.payment_deferral_flag = 'Y', false) as has_payment_deferral,
-    nullif(try_cast(valid.eltv as double), 999) as eltv_pct,
-    (valid.eltv is null or try_cast(valid.eltv as double) = 999) as is_eltv_missing,
+    nullif(valid.eltv, 999) as eltv_pct,
+    (valid.eltv is null or valid.eltv = 999) as is_eltv_missing,
     valid.borrower_assistance_status_code,
     coalesce(valid.delinquency_due_to_disaster = 'Y', false) as is_disaster_delinquency,
     valid.layout::varchar as source_layout,
