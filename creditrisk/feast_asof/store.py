@@ -119,6 +119,19 @@ def _view_join(
     )
 
 
+def _timestamps_parsed(entity_df: pd.DataFrame, event_timestamp_col: str) -> pd.DataFrame:
+    """The frame with its event times parsed as the built-in store parses them (``_to_utc``).
+
+    ``_to_utc`` only changes a string or object column; any other column is left as it is,
+    so the frame is copied only when there is something to parse (a copy of 1.2M rows costs
+    more than the rest of preparing the entity rows).
+    """
+    column = entity_df[event_timestamp_col]
+    if pd.api.types.is_string_dtype(column) or pd.api.types.is_object_dtype(column):
+        return _to_utc(entity_df.copy(), event_timestamp_col)
+    return entity_df
+
+
 def _entity_relation(entity_df: pd.DataFrame) -> pa.Table:
     """The entity rows as Arrow with a row number, so the result keeps their order."""
     table = pa.Table.from_pandas(entity_df, preserve_index=False)
@@ -186,7 +199,7 @@ class AsofDuckDBOfflineStore(DuckDBOfflineStore):
             dict(zip(entity_df.columns, entity_df.dtypes, strict=True))
         )
         timestamp_range = _get_entity_df_event_timestamp_range(entity_df, event_timestamp_col)
-        entity_df = _to_utc(entity_df.copy(), event_timestamp_col)
+        entity_df = _timestamps_parsed(entity_df, event_timestamp_col)
         plan = _point_in_time_plan(
             entity_df, event_timestamp_col, [view for view in views if view is not None]
         )

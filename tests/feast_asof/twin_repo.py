@@ -90,6 +90,7 @@ def source_schema(columns: list[str], unit: str, tz: str | None = "UTC") -> pa.S
         "risk": pa.float64(),
         "category": pa.string(),
         "pair_amount": pa.float64(),
+        "file_row_number": pa.int64(),
     }
     return pa.schema([(c, types[c]) for c in columns])
 
