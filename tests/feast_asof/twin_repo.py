@@ -175,8 +175,11 @@ def definitions(root: Path) -> list:
     return [customer, merchant, customer_stats, merchant_risk, pair_stats, request, amount_ratio]
 
 
-def store_config(root: Path, offline_type: str, online_name: str, *, pull_latest: bool = False) -> RepoConfig:
+def store_config(
+    root: Path, offline_type: str, online_name: str, *, pull_latest: bool = False, batch_engine: str = "local"
+) -> RepoConfig:
     return RepoConfig(
+        batch_engine={"type": batch_engine},
         project="asof_test",
         registry=str(root / "registry.db"),
         provider="local",
