@@ -36,6 +36,7 @@ import pyarrow.parquet as pq
 
 from benchmarks._offline_store_worker import BASE_TIME
 from benchmarks.harness import BenchContext, Measurement
+from creditrisk.feast_asof import ENGINE_TYPE
 from creditrisk.feast_asof.store import STORE_TYPE
 
 BENCH = "offline_store"
@@ -249,10 +250,10 @@ def run(ctx: BenchContext) -> list[Measurement]:
     features, _ = ensure_data(data_dir, loans, months, 1)
     end = (BASE_TIME + timedelta(days=30 * months + 30)).isoformat()
     runs = {}
-    for name, offline_type, pull_latest in (
-        ("asof", STORE_TYPE, True),
-        ("builtin_default", "duckdb", False),
-        ("builtin_latest", "duckdb", True),
+    for name, offline_type, pull_latest, batch_engine in (
+        ("asof", STORE_TYPE, True, ENGINE_TYPE),
+        ("builtin_default", "duckdb", False, "local"),
+        ("builtin_latest", "duckdb", True, "local"),
     ):
         repo = ctx.scratch(f"repo_materialize_{name}")
         for stale in ("registry.db", "online.db"):
@@ -261,6 +262,7 @@ def run(ctx: BenchContext) -> list[Measurement]:
             "mode": "materialize",
             "offline_type": offline_type,
             "pull_latest": pull_latest,
+            "batch_engine": batch_engine,
             "repo_dir": str(repo),
             "feature_path": str(features),
             "entities": loans,

@@ -230,11 +230,15 @@ def sqlite_records(
         if source.created_timestamp_column
         else [None] * batch.num_rows
     )
-    # Feast's order: row by row, features in the view's order within a row.
+    # Row by row, features in the view's order within a row, as Feast writes them; but rows
+    # sorted by key bytes (stable, so a key repeated in the batch still ends with its last
+    # row). The rows' order is arbitrary anyway (it is the pull's), and inserting in
+    # primary-key order into SQLite's B-trees took a third of the CPU of a shuffled order.
     per_feature = list(zip(names, blobs, texts, strict=True))
+    order = sorted(range(batch.num_rows), key=keys.__getitem__)
     return [
         (keys[i], name, blob[i], text[i], events[i], created[i])
-        for i in range(batch.num_rows)
+        for i in order
         for name, blob, text in per_feature
     ]
 
