@@ -185,6 +185,31 @@ def _sqlite_times(column: pa.Array) -> list[int | None]:
     ]
 
 
+#: A serialised ``Value`` holding a double: field 5 (``double_val``), wire type 1 (64-bit).
+_DOUBLE_TAG = 0x29
+_TAGGED_DOUBLE = np.dtype([("tag", "u1"), ("value", "<f8")])
+
+
+def encoded_doubles(column: pa.Array) -> tuple[list[bytes], list[str | None]] | None:
+    """A float64 column's serialised ``Value`` protos and ``value_text``, without the protos.
+
+    ``ValueProto(double_val=v).SerializeToString()`` is the tag byte and the 8 little-endian
+    bytes of ``v`` (a oneof member is written even when zero); a null (NaN, as Feast reads it)
+    is the empty message. The text is ``str(v)``, what ``extract_text_and_num`` returns.
+    """
+    values = column.to_numpy(zero_copy_only=False)
+    if values.dtype != np.float64:
+        return None
+    tagged = np.empty(len(values), dtype=_TAGGED_DOUBLE)
+    tagged["tag"] = _DOUBLE_TAG
+    tagged["value"] = values
+    raw = tagged.tobytes()
+    size = _TAGGED_DOUBLE.itemsize
+    floats = values.tolist()
+    blobs = [raw[i * size : (i + 1) * size] if v == v else b"" for i, v in enumerate(floats)]
+    return blobs, [str(v) if v == v else None for v in floats]
+
+
 def serialized_entity_keys(names: list[str], key_protos: list[list[ValueProto]], version: int) -> list[bytes]:
     """``serialize_entity_key`` of each row's key.
 
@@ -220,10 +245,14 @@ def sqlite_records(
     names, blobs, texts = [], [], []
     for field in feature_view.features:
         value_type = field.dtype.to_value_type()
-        protos = column_protos(batch.column(field.name), value_type)
+        column = batch.column(field.name)
+        encoded = encoded_doubles(column) if value_type == ValueType.DOUBLE else None
+        if encoded is None:
+            protos = column_protos(column, value_type)
+            encoded = [proto.SerializeToString() for proto in protos], value_texts(protos, value_type)
         names.append(field.name)
-        blobs.append([proto.SerializeToString() for proto in protos])
-        texts.append(value_texts(protos, value_type))
+        blobs.append(encoded[0])
+        texts.append(encoded[1])
     events = _sqlite_times(batch.column(source.timestamp_field))
     created = (
         _sqlite_times(batch.column(source.created_timestamp_column))

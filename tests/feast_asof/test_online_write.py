@@ -25,7 +25,12 @@ from test_materialize import online_answer, random_sources
 from twin_repo import BASE_TIME, build_twin_stores, definitions, store_config
 
 from creditrisk.feast_asof import ENGINE_TYPE
-from creditrisk.feast_asof.online_write import column_protos, serialized_entity_keys, value_texts
+from creditrisk.feast_asof.online_write import (
+    column_protos,
+    encoded_doubles,
+    serialized_entity_keys,
+    value_texts,
+)
 from creditrisk.feast_asof.store import STORE_TYPE
 
 FLOATS = [0.0, -0.0, 1.5, -2.25, 1e-310, 1e300, float("inf"), float("-inf"), float("nan"), None, 3.0]
@@ -125,3 +130,13 @@ def test_serialized_entity_keys_equal_feast(names: list[str], columns: list[pa.A
         for values in zip(*protos, strict=True)
     ]
     assert serialized_entity_keys(names, protos, 3) == expected
+
+
+def test_encoded_doubles_equal_feast_protos_and_texts() -> None:
+    column = pa.array([*FLOATS, 5e-324, -1e-310, 2.0**53 + 1], pa.float64())
+    encoded = encoded_doubles(column)
+    assert encoded is not None
+    expected = python_values_to_proto_values(column.to_numpy(zero_copy_only=False), ValueType.DOUBLE)
+    assert encoded[0] == [p.SerializeToString() for p in expected]
+    assert encoded[1] == [extract_text_and_num(p, False)[0] for p in expected]
+    assert encoded_doubles(pa.array([1.0], pa.float32())) is None
