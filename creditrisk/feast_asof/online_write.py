@@ -23,6 +23,7 @@ for every supported type with nulls, and byte-identical SQLite tables.
 from __future__ import annotations
 
 import struct
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -176,13 +177,38 @@ def _is_plain_sqlite(online_store: OnlineStore, config: RepoConfig) -> bool:
     )
 
 
+def _local_zone_is_utc() -> bool:
+    """Whether ``datetime.timestamp()`` of a naive datetime reads it as UTC (process zone UTC)."""
+    return time.timezone == 0 and time.altzone == 0 and not time.daylight
+
+
 def _sqlite_times(column: pa.Array) -> list[int | None]:
     """Feast's stored ``event_ts``/``created_ts``: its adapter's ``int(timestamp())`` of the
-    naive-UTC datetime it would pass (``to_naive_utc`` of ``_coerce_datetime``)."""
-    return [
-        None if value is None or value is pd.NaT else int(to_naive_utc(value).timestamp())
-        for value in _timestamps(column)
-    ]
+    naive-UTC datetime it would pass (``to_naive_utc`` of ``_coerce_datetime``).
+
+    In a UTC process that is the UTC instant's whole seconds, truncated toward zero, of the
+    value floored to microseconds (what ``Timestamp.to_pydatetime`` keeps): computed on the
+    integer array at once. Elsewhere, and for a null, Feast's per-value path (Feast itself
+    cannot bind a null time: ``NaT`` has no SQLite adapter; it is stored as NULL here).
+    """
+    values = column.to_numpy(zero_copy_only=False)
+    if values.dtype.kind != "M" or not _local_zone_is_utc():
+        return [
+            None if value is None or value is pd.NaT else int(to_naive_utc(value).timestamp())
+            for value in _timestamps(column)
+        ]
+    units_per_us = {"ns": 1000, "us": 1}.get(np.datetime_data(values.dtype)[0])
+    if units_per_us is None:
+        values = values.astype("datetime64[us]")
+        units_per_us = 1
+    micros = values.view(np.int64) // units_per_us
+    seconds = np.where(micros >= 0, micros // 1_000_000, -((-micros) // 1_000_000))
+    stamps: list[int | None] = seconds.tolist()
+    missing = np.isnat(values)
+    if missing.any():
+        for index in np.flatnonzero(missing).tolist():
+            stamps[index] = None
+    return stamps
 
 
 #: A serialised ``Value`` holding a double: field 5 (``double_val``), wire type 1 (64-bit).

@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pytest
 from feast import FeatureStore
@@ -20,12 +21,14 @@ from feast.infra.key_encoding_utils import serialize_entity_key
 from feast.infra.online_stores.helpers import extract_text_and_num
 from feast.protos.feast.types.EntityKey_pb2 import EntityKey as EntityKeyProto
 from feast.type_map import python_values_to_proto_values
+from feast.utils import _coerce_datetime, to_naive_utc
 from feast.value_type import ValueType
 from test_materialize import online_answer, random_sources
 from twin_repo import BASE_TIME, build_twin_stores, definitions, store_config
 
 from creditrisk.feast_asof import ENGINE_TYPE
 from creditrisk.feast_asof.online_write import (
+    _sqlite_times,
     column_protos,
     encoded_doubles,
     serialized_entity_keys,
@@ -140,3 +143,15 @@ def test_encoded_doubles_equal_feast_protos_and_texts() -> None:
     assert encoded[0] == [p.SerializeToString() for p in expected]
     assert encoded[1] == [extract_text_and_num(p, False)[0] for p in expected]
     assert encoded_doubles(pa.array([1.0], pa.float32())) is None
+
+
+@pytest.mark.parametrize("unit", ["ns", "us", "ms", "s"])
+def test_sqlite_times_equal_feasts_adapter(unit: str) -> None:
+    """Whole seconds as Feast's sqlite adapter stores them, before 1970 and with fractions too."""
+    stamps = [0, 1, -1, 1_500_000_000_123_456_789, -1_500_000_000_987_654_321, 999_999_999, -999_999_999]
+    column = pa.array(np.array(stamps, dtype="datetime64[ns]").astype(f"datetime64[{unit}]"))
+    column = column.cast(pa.timestamp(unit, tz="UTC"))
+    expected = [int(to_naive_utc(_coerce_datetime(v)).timestamp()) for v in pd.to_datetime(column.to_numpy())]
+    assert _sqlite_times(column) == expected
+    with_null = pa.array([None, 0], pa.timestamp(unit, tz="UTC"))
+    assert _sqlite_times(with_null) == [None, 0]
