@@ -91,7 +91,7 @@ def historical(spec: dict) -> dict:
 
 
 def materialize(spec: dict) -> dict:
-    """Time ``materialize`` and split it at the online write (Feast's code, the same for both stores)."""
+    """Time ``materialize`` and split it where the output node (the online write) starts."""
     import pandas as pd
     from feast.infra.compute_engines.local import nodes
 
