@@ -296,7 +296,7 @@ def run(ctx: BenchContext) -> list[Measurement]:
             "s",
             BUILTIN,
             base.offline_seconds,
-            notes="time before Feast's online write starts",
+            notes="time before the online write starts",
         ),
         Measurement(
             BENCH,
