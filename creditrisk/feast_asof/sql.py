@@ -15,6 +15,11 @@ Feast's semantics that the queries keep (see ``feast/infra/offline_stores/ibis.p
 - feature columns are renamed by the source's ``field_mapping`` before anything else;
 - every entity row is kept, duplicates included; rows that match nothing get nulls.
 
+A training set is three statements (run by ``plans.PointInTimePlan``): ``matches_sql`` joins
+only keys, ordering keys and a row id per feature row (``feature_row_id``), so the sort behind
+the ASOF join carries no feature values; ``features_sql`` fetches the values of the matched
+rows by id, in entity-row order; ``entity_sql`` reads the entity columns back in their order.
+
 Nothing here touches a database: the functions return SQL text, so the text can be read,
 tested and shown by ``RetrievalJob.to_sql()``.
 """
