@@ -21,7 +21,7 @@ from feast.infra.key_encoding_utils import serialize_entity_key
 from feast.infra.online_stores.helpers import extract_text_and_num
 from feast.protos.feast.types.EntityKey_pb2 import EntityKey as EntityKeyProto
 from feast.type_map import python_values_to_proto_values
-from feast.utils import _coerce_datetime, to_naive_utc
+from feast.utils import _coerce_datetime, _convert_arrow_to_proto, to_naive_utc
 from feast.value_type import ValueType
 from test_materialize import online_answer, random_sources
 from twin_repo import BASE_TIME, build_twin_stores, definitions, store_config
@@ -31,6 +31,7 @@ from creditrisk.feast_asof.online_write import (
     _sqlite_times,
     column_protos,
     encoded_doubles,
+    rows_for_online_write,
     serialized_entity_keys,
     value_texts,
 )
@@ -155,3 +156,31 @@ def test_sqlite_times_equal_feasts_adapter(unit: str) -> None:
     assert _sqlite_times(column) == expected
     with_null = pa.array([None, 0], pa.timestamp(unit, tz="UTC"))
     assert _sqlite_times(with_null) == [None, 0]
+
+
+def test_rows_for_other_online_stores_equal_feasts_conversion(tmp_path: Path) -> None:
+    """What a non-SQLite store (Redis, ...) receives through ``online_write_batch``."""
+    stores = build_twin_stores(tmp_path / "repo")
+    view = stores.asof.get_feature_view("customer_stats")
+    batch = pa.RecordBatch.from_pydict(
+        {
+            "customer_id": pa.array([3, 1, 2], pa.int64()),
+            "amount": pa.array([1.5, None, -0.0], pa.float64()),
+            "txn_count": pa.array([4, None, 0], pa.int64()),
+            "event_timestamp": pa.array([0, 10**15, -(10**12)], pa.timestamp("us", tz="UTC")),
+            "created": pa.array([5, None, 7], pa.timestamp("ns", tz="UTC")),
+        }
+    )
+    join_keys = {"customer_id": ValueType.INT64}
+    expected = _convert_arrow_to_proto(batch, view, join_keys)
+    actual = rows_for_online_write(batch, view, join_keys)
+    assert len(actual) == len(expected) == 3
+    for (key, values, event, created), (key_e, values_e, event_e, created_e) in zip(
+        actual, expected, strict=True
+    ):
+        assert key.SerializeToString() == key_e.SerializeToString()
+        assert {k: v.SerializeToString() for k, v in values.items()} == {
+            k: v.SerializeToString() for k, v in values_e.items()
+        }
+        assert event == event_e
+        assert created == created_e or (pd.isna(created) and pd.isna(created_e))
