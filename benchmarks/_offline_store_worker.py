@@ -1,8 +1,9 @@
 """One measured run of one offline store, in its own process (see ``bench_offline_store.py``).
 
 Run as ``python -m benchmarks._offline_store_worker '<json spec>'``; prints one JSON line with
-the timed seconds, this process's peak RSS right after the timed call, and a digest of the
-result so the parent can check both stores returned the same rows. A separate process per
+the timed seconds (wall, and CPU of all threads), this process's peak RSS right after the
+timed call, and a digest of the result so the parent can check both stores returned the same
+rows. A separate process per
 run keeps one store's memory out of the other's figure and lets the parent kill a run that
 grows past the memory cap.
 """
@@ -51,10 +52,11 @@ def definitions(feature_path: str, ttl: timedelta = FEATURE_TTL) -> list:
     return [loan, view]
 
 
-def feature_store(repo_dir: Path, offline_type: str, pull_latest: bool):
+def feature_store(repo_dir: Path, offline_type: str, pull_latest: bool, batch_engine: str = "local"):
     from feast import FeatureStore, RepoConfig
 
     config = RepoConfig(
+        batch_engine={"type": batch_engine},
         project="bench",
         registry=str(repo_dir / "registry.db"),
         provider="local",
@@ -65,6 +67,12 @@ def feature_store(repo_dir: Path, offline_type: str, pull_latest: bool):
         materialization={"pull_latest_features": pull_latest},
     )
     return FeatureStore(config=config)
+
+
+def cpu_seconds() -> float:
+    """User + system CPU of this process so far, all threads (DuckDB's included)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def peak_rss_mb() -> float:
@@ -78,36 +86,50 @@ def historical(spec: dict) -> dict:
     store.apply(definitions(spec["feature_path"], timedelta(days=spec.get("ttl_days", FEATURE_TTL.days))))
     entity_df = pd.read_parquet(spec["entity_path"])
     features = [f"loan_monthly:{name}" for name in FEATURES]
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), cpu_seconds()
     result = store.get_historical_features(entity_df=entity_df, features=features).to_df()
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu_started
     peak = peak_rss_mb()
     # Columns by name, then rows: the digest must not depend on either order.
     result = result[sorted(result.columns)]
     ordered = result.sort_values(list(result.columns), kind="mergesort").reset_index(drop=True)
     digest = int(pd.util.hash_pandas_object(ordered, index=False).sum())
-    return {"seconds": seconds, "peak_rss_mb": peak, "rows": len(result), "digest": digest}
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "peak_rss_mb": peak,
+        "rows": len(result),
+        "digest": digest,
+    }
 
 
 def materialize(spec: dict) -> dict:
-    """Time ``materialize`` and split it at the online write (Feast's code, the same for both stores)."""
+    """Time ``materialize`` and split it where the output node (the online write) starts."""
     import pandas as pd
     from feast.infra.compute_engines.local import nodes
 
-    store = feature_store(Path(spec["repo_dir"]), spec["offline_type"], spec["pull_latest"])
+    from creditrisk.feast_asof.engine import FastOutputNode
+
+    store = feature_store(
+        Path(spec["repo_dir"]), spec["offline_type"], spec["pull_latest"], spec.get("batch_engine", "local")
+    )
     store.apply(definitions(spec["feature_path"]))
     end = datetime.fromisoformat(spec["end"])
     write_started: list[float] = []
-    original_execute = nodes.LocalOutputNode.execute
 
-    def timed_execute(self, context):  # type: ignore[no-untyped-def]
-        write_started.append(time.perf_counter())
-        return original_execute(self, context)
+    def timed(original):  # type: ignore[no-untyped-def]
+        def execute(self, context):  # type: ignore[no-untyped-def]
+            write_started.append(time.perf_counter())
+            return original(self, context)
 
-    nodes.LocalOutputNode.execute = timed_execute  # type: ignore[method-assign]
-    started = time.perf_counter()
+        return execute
+
+    # The output node (Feast's or the ASOF engine's) starts the online write.
+    for node_class in (nodes.LocalOutputNode, FastOutputNode):
+        node_class.execute = timed(node_class.execute)  # type: ignore[method-assign]
+    started, cpu_started = time.perf_counter(), cpu_seconds()
     store.materialize(start_date=BASE_TIME - timedelta(days=1), end_date=end)
-    finished = time.perf_counter()
+    finished, cpu = time.perf_counter(), cpu_seconds() - cpu_started
     peak = peak_rss_mb()
     ids = [f"L{i:09d}" for i in range(0, spec["entities"], max(1, spec["entities"] // 1000))]
     online = store.get_online_features(
@@ -118,6 +140,7 @@ def materialize(spec: dict) -> dict:
     digest = int(pd.util.hash_pandas_object(online, index=False).sum())
     return {
         "seconds": finished - started,
+        "cpu_seconds": cpu,
         "offline_seconds": write_started[0] - started,
         "online_write_seconds": finished - write_started[0],
         "peak_rss_mb": peak,

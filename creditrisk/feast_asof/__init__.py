@@ -23,6 +23,13 @@ OFFLINE_STORE_CONFIGS: dict[str, dict[str, Any]] = {
 #: into pandas and deduplicating there. The written values are the same either way (tested).
 MATERIALIZATION_CONFIG: dict[str, Any] = {"pull_latest_features": True}
 
+#: ``batch_engine.type``: Feast's local materialisation engine with a vectorised online write
+#: (``engine.py``); the rows it writes are the ones Feast's own write produces (tested).
+ENGINE_TYPE = "creditrisk.feast_asof.engine.AsofComputeEngine"
+
+#: ``batch_engine:`` block to use with the ASOF store.
+BATCH_ENGINE_CONFIG: dict[str, Any] = {"type": ENGINE_TYPE}
+
 
 def offline_store_config(name: str) -> dict[str, Any]:
     """The ``offline_store`` block for a setting value (``asof`` or ``duckdb``)."""

@@ -1,4 +1,4 @@
-"""The RetrievalJob the ASOF store returns: SQL plus the in-memory relations it reads.
+"""The RetrievalJob the ASOF store returns: a plan of DuckDB statements (see ``plans.py``).
 
 The job runs lazily (Feast calls ``to_df``/``to_arrow`` later, possibly twice), each time on a
 fresh in-memory DuckDB connection set to UTC, so no state leaks between jobs or threads.
@@ -9,7 +9,6 @@ exactly as for the built-in store.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 
 import duckdb
 import ibis
@@ -20,6 +19,8 @@ from feast.infra.offline_stores.ibis import list_s3_files
 from feast.infra.offline_stores.offline_store import RetrievalJob, RetrievalMetadata
 from feast.on_demand_feature_view import OnDemandFeatureView
 from feast.saved_dataset import SavedDatasetStorage
+
+from creditrisk.feast_asof.plans import Plan
 
 
 def connect(threads: int | None = None, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
@@ -42,12 +43,11 @@ def connect(threads: int | None = None, memory_limit: str | None = None) -> duck
 
 
 class AsofRetrievalJob(RetrievalJob):
-    """A query over Parquet files and registered Arrow tables, run on demand."""
+    """DuckDB statements over Parquet files and in-memory Arrow tables, run on demand."""
 
     def __init__(
         self,
-        query: str,
-        relations: Mapping[str, pa.Table],
+        plan: Plan,
         *,
         on_demand_feature_views: list[OnDemandFeatureView],
         full_feature_names: bool,
@@ -59,8 +59,7 @@ class AsofRetrievalJob(RetrievalJob):
         memory_limit: str | None = None,
     ) -> None:
         super().__init__()
-        self.query = query
-        self.relations = dict(relations)
+        self.plan = plan
         self._on_demand_feature_views = on_demand_feature_views
         self._full_feature_names = full_feature_names
         self._metadata = metadata
@@ -73,9 +72,7 @@ class AsofRetrievalJob(RetrievalJob):
     def _to_arrow_internal(self, timeout: int | None = None) -> pa.Table:
         con = connect(self.threads, self.memory_limit)
         try:
-            for name, table in self.relations.items():
-                con.register(name, table)
-            return con.execute(self.query).to_arrow_table()
+            return self.plan.execute(con)
         finally:
             con.close()
 
@@ -83,7 +80,7 @@ class AsofRetrievalJob(RetrievalJob):
         return self._to_arrow_internal(timeout).to_pandas()
 
     def to_sql(self) -> str:
-        return self.query
+        return ";\n\n".join(self.plan.statements())
 
     @property
     def full_feature_names(self) -> bool:

@@ -36,6 +36,13 @@ def materialization_config(settings: Settings) -> dict[str, Any]:
     return {}
 
 
+def batch_engine_config(settings: Settings) -> dict[str, Any] | None:
+    """With the ASOF store, materialisation writes online rows through its vectorised engine."""
+    if settings.offline_store == "asof":
+        return dict(feast_asof.BATCH_ENGINE_CONFIG)
+    return None
+
+
 def online_store_config(settings: Settings) -> dict[str, Any]:
     """SQLite file under the data dir, or Redis at ``CREDITRISK_REDIS_URL``."""
     if settings.online_store == "redis":
@@ -62,6 +69,9 @@ def repo_config_dict(settings: Settings) -> dict[str, Any]:
     materialization = materialization_config(settings)
     if materialization:
         config["materialization"] = materialization
+    batch_engine = batch_engine_config(settings)
+    if batch_engine:
+        config["batch_engine"] = batch_engine
     return config
 
 

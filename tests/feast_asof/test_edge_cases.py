@@ -14,11 +14,15 @@ import pandas as pd
 import pytest
 from twin_repo import (
     BASE_TIME,
+    CUSTOMER_COLUMNS,
     CUSTOMER_TTL,
     TwinStores,
     assert_same_result,
     both_results,
+    write_parquet,
 )
+
+from creditrisk.feast_asof.retrieval_job import AsofRetrievalJob
 
 H = timedelta(hours=1)
 
@@ -221,3 +225,34 @@ def test_to_sql_shows_an_asof_join(twin_stores: TwinStores) -> None:
         entity_df=entities([(1, "m1", 3, 0.0)]), features=["customer_stats:amount"]
     )
     assert "ASOF LEFT JOIN" in job.to_sql()
+
+
+def test_null_entity_times_and_keys_match_nothing(twin_stores: TwinStores) -> None:
+    # DuckDB's sort-merge ASOF join would give a null entity time the key's latest row.
+    customer = customer_rows([(1, 0, 0, 1.0, 1), (1, 2, 2, 2.0, 2)])
+    entity_df = entities([(1, "m1", 1.5, 0.0), (1, "m1", 2, 0.0), (1, None, 3, 0.0)])
+    entity_df.loc[1, "event_timestamp"] = pd.NaT
+    result = run_case(twin_stores, customer, entity_df)
+    assert result["amount"].tolist()[0] == 1.0 and np.isnan(result["amount"].tolist()[1])
+    assert result["amount"].tolist()[2] == 2.0 and np.isnan(result["risk"].tolist()[2])
+
+
+def test_entity_times_given_as_strings_are_parsed_like_builtin(twin_stores: TwinStores) -> None:
+    customer = customer_rows([(1, 0, 0, 1.0, 1), (1, 2, 2, 2.0, 2)])
+    entity_df = entities([(1, "m1", 1.5, 0.0), (1, "m1", 2, 0.0)])
+    entity_df["event_timestamp"] = entity_df["event_timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%S%z")
+    result = run_case(twin_stores, customer, entity_df)
+    assert result["amount"].tolist() == [1.0, 2.0]
+
+
+def test_source_with_a_column_named_like_duckdb_row_numbers_uses_builtin(twin_stores: TwinStores) -> None:
+    """A real ``file_row_number`` column would shadow DuckDB's row numbering: built-in path."""
+    customer = customer_rows([(1, 0, 0, 1.0, 1)])
+    twin_stores.write_sources(customer, DEFAULT_MERCHANTS, DEFAULT_PAIRS)
+    write_parquet(customer[CUSTOMER_COLUMNS].assign(file_row_number=[7]), twin_stores.customer_path, "ns")
+    entity_df = entities([(1, "m1", 3, 0.0)])
+    job = twin_stores.asof.get_historical_features(entity_df=entity_df, features=["customer_stats:amount"])
+    assert not isinstance(job, AsofRetrievalJob)
+    expected, actual = both_results(twin_stores, entity_df, ["customer_stats:amount"])
+    assert_same_result(expected, actual)
+    assert actual["amount"].tolist() == [1.0]

@@ -90,6 +90,7 @@ def source_schema(columns: list[str], unit: str, tz: str | None = "UTC") -> pa.S
         "risk": pa.float64(),
         "category": pa.string(),
         "pair_amount": pa.float64(),
+        "file_row_number": pa.int64(),
     }
     return pa.schema([(c, types[c]) for c in columns])
 
@@ -174,8 +175,11 @@ def definitions(root: Path) -> list:
     return [customer, merchant, customer_stats, merchant_risk, pair_stats, request, amount_ratio]
 
 
-def store_config(root: Path, offline_type: str, online_name: str, *, pull_latest: bool = False) -> RepoConfig:
+def store_config(
+    root: Path, offline_type: str, online_name: str, *, pull_latest: bool = False, batch_engine: str = "local"
+) -> RepoConfig:
     return RepoConfig(
+        batch_engine={"type": batch_engine},
         project="asof_test",
         registry=str(root / "registry.db"),
         provider="local",
