@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -58,6 +59,30 @@ def test_two_new_months_incrementally_equal_a_full_build(crafted_build: Built, t
         "where loan_id = 'F18Q10000006'"
     )
     assert streak.s.iloc[0] == 20
+
+
+def test_incremental_tables_built_by_an_older_model_version_are_rebuilt(tmp_path: Path) -> None:
+    """After an upgrade a plain build rebuilds incremental tables whose columns changed (no failure)."""
+    settings = Settings(data_dir=tmp_path / "data")
+    write_raw_fixture(settings.raw_dir)
+    selection = ["--select", "+int_loan_months__delinquency_windows", "--resource-type", "model"]
+    selection += ["--resource-type", "seed"]
+    run_dbt(["build", *selection], settings)
+    count = "select count(*) from int_loan_months__delinquency_windows"
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        rows = con.execute(count).fetchone()[0]
+        # What an older version of each model left behind: a column it no longer has, one it lacked.
+        con.execute(
+            "alter table base_freddie__performance_validated add column monthly_reporting_period varchar"
+        )
+        con.execute("alter table int_loan_months__delinquency_windows drop column eltv_pct")
+    run_dbt(["build", *selection], settings)
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        validated = {row[0] for row in con.execute("describe base_freddie__performance_validated").fetchall()}
+        windows = {row[0] for row in con.execute("describe int_loan_months__delinquency_windows").fetchall()}
+        assert con.execute(count).fetchone()[0] == rows
+    assert "monthly_reporting_period" not in validated
+    assert "eltv_pct" in windows
 
 
 def test_failing_model_is_named_in_the_error(crafted_build: Built, tmp_path: Path) -> None:
