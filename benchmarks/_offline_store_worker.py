@@ -10,6 +10,7 @@ grows past the memory cap.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import resource
 import sys
@@ -19,10 +20,49 @@ from pathlib import Path
 
 BASE_TIME = datetime(2015, 1, 1, tzinfo=UTC)
 FEATURE_TTL = timedelta(days=92)
-FEATURES = ["balance", "rate", "months_delinquent", "ltv", "dti", "payments_made"]
+#: The narrow view's features and their types ("float64" or "int64").
+NARROW_FIELDS = [
+    ("balance", "float64"),
+    ("rate", "float64"),
+    ("months_delinquent", "float64"),
+    ("ltv", "float64"),
+    ("dti", "float64"),
+    ("payments_made", "int64"),
+]
+FEATURES = [name for name, _ in NARROW_FIELDS]
+MART_SCHEMAS = Path(__file__).resolve().parents[1] / "feature_repo" / "mart_schemas.py"
 
 
-def definitions(feature_path: str, ttl: timedelta = FEATURE_TTL) -> list:
+def mart_fields() -> list[tuple[str, str]]:
+    """Names and types of the project's loan-month mart features (``feat_loan_monthly_performance``).
+
+    Read from the generated ``feature_repo/mart_schemas.py`` so the wide bench case keeps the
+    real view's width (34 features) as the mart grows; the file is not a package, hence the
+    load by path.
+    """
+    from feast.types import Float64, Int64
+
+    spec = importlib.util.spec_from_file_location("_bench_mart_schemas", MART_SCHEMAS)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    kinds = {Float64: "float64", Int64: "int64"}
+    fields = []
+    for field in module.FEAT_LOAN_MONTHLY_PERFORMANCE_FEATURES:
+        if field.dtype not in kinds:
+            raise ValueError(f"bench cannot generate {field.name}: type {field.dtype} not supported")
+        fields.append((field.name, kinds[field.dtype]))
+    return fields
+
+
+def view_fields(width: str) -> list[tuple[str, str]]:
+    """``narrow``: the six-feature view; ``mart``: the loan-month mart's own features."""
+    return mart_fields() if width == "mart" else NARROW_FIELDS
+
+
+def definitions(
+    feature_path: str, ttl: timedelta = FEATURE_TTL, fields: list[tuple[str, str]] = NARROW_FIELDS
+) -> list:
     """A loan-month feature view like the project's performance mart: monthly rows, 92-day TTL.
 
     A long ``ttl`` (the project's origination view uses 41 years) makes every older row of a
@@ -32,6 +72,7 @@ def definitions(feature_path: str, ttl: timedelta = FEATURE_TTL) -> list:
     from feast.types import Float64, Int64, String
     from feast.value_type import ValueType
 
+    types = {"float64": Float64, "int64": Int64}
     loan = Entity(name="loan", join_keys=["loan_id"], value_type=ValueType.STRING)
     view = FeatureView(
         name="loan_monthly",
@@ -39,8 +80,7 @@ def definitions(feature_path: str, ttl: timedelta = FEATURE_TTL) -> list:
         ttl=ttl,  # default: a monthly series may be three months stale at most
         schema=[
             Field(name="loan_id", dtype=String),
-            *[Field(name=name, dtype=Float64) for name in FEATURES if name not in ("payments_made",)],
-            Field(name="payments_made", dtype=Int64),
+            *[Field(name=name, dtype=types[kind]) for name, kind in fields],
         ],
         source=FileSource(
             name="loan_monthly_source",
@@ -83,9 +123,11 @@ def historical(spec: dict) -> dict:
     import pandas as pd
 
     store = feature_store(Path(spec["repo_dir"]), spec["offline_type"], False)
-    store.apply(definitions(spec["feature_path"], timedelta(days=spec.get("ttl_days", FEATURE_TTL.days))))
+    fields = view_fields(spec.get("width", "narrow"))
+    ttl = timedelta(days=spec.get("ttl_days", FEATURE_TTL.days))
+    store.apply(definitions(spec["feature_path"], ttl, fields))
     entity_df = pd.read_parquet(spec["entity_path"])
-    features = [f"loan_monthly:{name}" for name in FEATURES]
+    features = [f"loan_monthly:{name}" for name, _ in fields]
     started, cpu_started = time.perf_counter(), cpu_seconds()
     result = store.get_historical_features(entity_df=entity_df, features=features).to_df()
     seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu_started
@@ -99,6 +141,7 @@ def historical(spec: dict) -> dict:
         "cpu_seconds": cpu,
         "peak_rss_mb": peak,
         "rows": len(result),
+        "columns": len(result.columns),
         "digest": digest,
     }
 

@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -37,7 +38,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from benchmarks._offline_store_worker import BASE_TIME
+from benchmarks._offline_store_worker import BASE_TIME, NARROW_FIELDS, mart_fields
 from benchmarks.harness import BenchContext, Measurement
 from creditrisk.feast_asof import ENGINE_TYPE
 from creditrisk.feast_asof.store import STORE_TYPE
@@ -69,10 +70,28 @@ def _loan_ids(n: int) -> pa.Array:
     return pa.array([f"L{i:09d}" for i in range(n)])
 
 
-def write_features(path: Path, loans: int, months: int, seed: int) -> None:
-    """``loans x months`` monthly rows (ns timestamps, as pandas writes), one restatement per 50."""
+def _mart_columns(rng: np.random.Generator, fields: list[tuple[str, str]], month: np.ndarray) -> dict:
+    """Synthetic values of the mart's types: floats with ~5% nulls, small counts with ~3% nulls."""
+    n = len(month)
+    columns = {}
+    for name, kind in fields:
+        if kind == "float64":
+            values = rng.normal(50, 20, n).round(3)
+            columns[name] = pa.array(values, pa.float64(), mask=rng.random(n) < 0.05)
+        else:
+            values = rng.integers(0, 13, n)
+            columns[name] = pa.array(values, pa.int64(), mask=rng.random(n) < 0.03)
+    return columns
+
+
+def write_features(path: Path, loans: int, months: int, seed: int, width: str = "narrow") -> None:
+    """``loans x months`` monthly rows (ns timestamps, as pandas writes), one restatement per 50.
+
+    ``width="narrow"``: six features; ``"mart"``: the loan-month mart's features, by name and type.
+    """
     rng = np.random.default_rng(seed)
     ids = _loan_ids(loans)
+    fields = mart_fields() if width == "mart" else None
     writer = None
     chunk = max(1, 2_000_000 // months)
     for first in range(0, loans, chunk):
@@ -88,19 +107,25 @@ def write_features(path: Path, loans: int, months: int, seed: int) -> None:
         # Restatements: every 50th row repeats its event time with a later created time.
         restated = rng.random(n) < 0.02
         created_ns = event_ns + np.where(restated, np.timedelta64(3, "D"), np.timedelta64(0, "D"))
-        table = pa.table(
-            {
-                "loan_id": ids.take(pa.array(loan_index)),
-                "event_timestamp": pa.array(event_ns, pa.timestamp("ns", tz="UTC")),
-                "created_timestamp": pa.array(created_ns, pa.timestamp("ns", tz="UTC")),
-                "balance": rng.normal(200_000, 50_000, n).round(2),
-                "rate": rng.normal(4.5, 1.0, n).round(3),
-                "months_delinquent": rng.poisson(0.1, n).astype("float64"),
-                "ltv": rng.uniform(20, 100, n).round(1),
-                "dti": np.where(rng.random(n) < 0.05, np.nan, rng.uniform(5, 50, n).round(1)),
-                "payments_made": month.astype("int64"),
-            }
-        )
+        keys = {
+            "loan_id": ids.take(pa.array(loan_index)),
+            "event_timestamp": pa.array(event_ns, pa.timestamp("ns", tz="UTC")),
+            "created_timestamp": pa.array(created_ns, pa.timestamp("ns", tz="UTC")),
+        }
+        if fields is not None:
+            table = pa.table({**keys, **_mart_columns(rng, fields, month)})
+        else:
+            table = pa.table(
+                {
+                    **keys,
+                    "balance": rng.normal(200_000, 50_000, n).round(2),
+                    "rate": rng.normal(4.5, 1.0, n).round(3),
+                    "months_delinquent": rng.poisson(0.1, n).astype("float64"),
+                    "ltv": rng.uniform(20, 100, n).round(1),
+                    "dti": np.where(rng.random(n) < 0.05, np.nan, rng.uniform(5, 50, n).round(1)),
+                    "payments_made": month.astype("int64"),
+                }
+            )
         if writer is None:
             writer = pq.ParquetWriter(path, table.schema)
         writer.write_table(table)
@@ -124,13 +149,16 @@ def write_entities(path: Path, loans: int, rows: int, months: int, seed: int) ->
     pq.write_table(table, path)
 
 
-def ensure_data(root: Path, loans: int, months: int, entity_rows: int) -> tuple[Path, Path]:
+def ensure_data(
+    root: Path, loans: int, months: int, entity_rows: int, width: str = "narrow"
+) -> tuple[Path, Path]:
     """Generate once per shape; later runs reuse the files."""
     root.mkdir(parents=True, exist_ok=True)
-    features = root / f"features_{loans}x{months}.parquet"
+    prefix = "features" if width == "narrow" else f"features_{width}"
+    features = root / f"{prefix}_{loans}x{months}.parquet"
     entities = root / f"entities_{entity_rows}_of_{loans}.parquet"
     if not features.exists():
-        write_features(features, loans, months, seed=11)
+        write_features(features, loans, months, seed=11, width=width)
     if not entities.exists():
         write_entities(entities, loans, entity_rows, months, seed=11)
     return features, entities
@@ -232,33 +260,64 @@ def _pair(
     ]
 
 
+def measure_retrieval(
+    data_dir: Path,
+    scratch: Callable[[str], Path],
+    case: str,
+    entity_rows: int,
+    feature_rows: int,
+    ttl_days: int,
+    width: str,
+    cap_mb: float,
+    timeout_s: float,
+) -> list[Measurement]:
+    """One training-set case: both stores, each in its own subprocess, on the same files."""
+    loans = feature_rows // MONTHS
+    features, entities = ensure_data(data_dir, loans, MONTHS, entity_rows, width)
+    results = {}
+    for name, offline_type in (("asof", STORE_TYPE), ("builtin", "duckdb")):
+        suffix = "" if width == "narrow" else f"_{width}"
+        repo = scratch(f"repo_{entity_rows}_{feature_rows}_{ttl_days}{suffix}_{name}")
+        (repo / "registry.db").unlink(missing_ok=True)
+        spec = {
+            "mode": "historical",
+            "offline_type": offline_type,
+            "repo_dir": str(repo),
+            "feature_path": str(features),
+            "entity_path": str(entities),
+            "ttl_days": ttl_days,
+            "width": width,
+        }
+        results[name] = run_worker(spec, cap_mb, timeout_s)
+    target = ">= 20x faster, < 3 GB" if entity_rows == 1_200_000 else ""
+    return _pair(case, "training set", results["asof"], results["builtin"], target)
+
+
+def retrieval_cases(scale: str) -> list[tuple[str, int, int, int, str]]:
+    """(case name, entity rows, feature rows, TTL days, view width) for a scale.
+
+    The six-feature cases isolate the join; the mart-width case adds the loan-month view's real
+    column count, which the built-in store carries through its whole inequality join.
+    """
+    narrow = f"{len(NARROW_FIELDS)} features"
+    cases = [("100k x 1M, " + narrow, 100_000, 1_000_000, TTL_DAYS, "narrow")]
+    if scale == "full":
+        mart = f"{len(mart_fields())} features (loan-month mart width)"
+        cases += [
+            ("1.2M x 12M, " + narrow, 1_200_000, 12_000_000, TTL_DAYS, "narrow"),
+            ("1.2M x 12M, 41-year TTL, " + narrow, 1_200_000, 12_000_000, LONG_TTL_DAYS, "narrow"),
+            ("1.2M x 12M, 41-year TTL, " + mart, 1_200_000, 12_000_000, LONG_TTL_DAYS, "mart"),
+        ]
+    return cases
+
+
 def run(ctx: BenchContext) -> list[Measurement]:
     cap_mb = float(os.environ.get("CREDITRISK_BENCH_MEMORY_CAP_GB", "16")) * 1024
     timeout_s = float(os.environ.get("CREDITRISK_BENCH_TIMEOUT_S", "900"))
     data_dir = ctx.scratch("data")
-    retrieval_cases = [("100k x 1M", 100_000, 1_000_000, TTL_DAYS)]
-    if ctx.scale == "full":
-        retrieval_cases.append(("1.2M x 12M", 1_200_000, 12_000_000, TTL_DAYS))
-        retrieval_cases.append(("1.2M x 12M, 41-year TTL", 1_200_000, 12_000_000, LONG_TTL_DAYS))
     measurements: list[Measurement] = []
-    for case, entity_rows, feature_rows, ttl_days in retrieval_cases:
-        loans = feature_rows // MONTHS
-        features, entities = ensure_data(data_dir, loans, MONTHS, entity_rows)
-        results = {}
-        for name, offline_type in (("asof", STORE_TYPE), ("builtin", "duckdb")):
-            repo = ctx.scratch(f"repo_{entity_rows}_{feature_rows}_{ttl_days}_{name}")
-            (repo / "registry.db").unlink(missing_ok=True)
-            spec = {
-                "mode": "historical",
-                "offline_type": offline_type,
-                "repo_dir": str(repo),
-                "feature_path": str(features),
-                "entity_path": str(entities),
-                "ttl_days": ttl_days,
-            }
-            results[name] = run_worker(spec, cap_mb, timeout_s)
-        target = ">= 20x faster, < 3 GB" if entity_rows == 1_200_000 else ""
-        measurements += _pair(case, "training set", results["asof"], results["builtin"], target)
+    for case in retrieval_cases(ctx.scale):
+        measurements += measure_retrieval(data_dir, ctx.scratch, *case, cap_mb, timeout_s)
 
     # Materialisation: 100k loans; 12M rows at full scale, 1M at small scale.
     loans, months = 100_000, (MONTHS if ctx.scale == "full" else 10)
