@@ -3,8 +3,11 @@
 Cases (entity rows x feature rows; ~120 monthly rows per loan, ~12 entity rows per loan):
 
 - ``100k x 1M`` and ``1.2M x 12M`` with a 92-day TTL, and ``1.2M x 12M`` with a 41-year TTL
-  (the project's origination view): ``get_historical_features(...).to_df()`` time and peak
-  memory for each store;
+  (the project's origination view), all with six feature columns, plus ``1.2M x 12M`` with a
+  41-year TTL at the width of the project's loan-month mart (its 34 features by name and type,
+  read from ``feature_repo/mart_schemas.py``; the built-in store carries every column through
+  its inequality join): ``get_historical_features(...).to_df()`` time and peak memory for each
+  store;
 - materialising 100k loans from 12M rows into SQLite: the built-in store with Feast's defaults
   (``pull_latest_features: false``, every row pulled then deduplicated in pandas, Feast's local
   engine) and with ``pull_latest_features: true``, against the ASOF store with
