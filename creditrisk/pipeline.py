@@ -34,6 +34,8 @@ class DemoOptions:
     start: str = ""
     months: int = 60
     seed: int = 42
+    #: Multiplies the generator's bankruptcy odds (see ``GeneratorConfig.bankruptcy_rate_scale``).
+    bankruptcy_rate_scale: float = 1.0
 
     @property
     def window_start(self) -> str:

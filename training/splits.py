@@ -9,7 +9,8 @@ same borrower on both sides and flatter every model. Here:
 - so no loan or company is on both sides, and every holdout observation is later than every
   training observation;
 - inside training, **stratified grouped K-fold** (scikit-learn's ``StratifiedGroupKFold``) keeps
-  each entity in one fold for CV, early stopping and calibration.
+  each entity in one fold for cross-fitting (out-of-fold predictions for calibration, the
+  threshold, the number of boosting rounds and the choice of family) and tuning.
 """
 
 from __future__ import annotations
@@ -94,11 +95,3 @@ def grouped_folds(
     splits = max(2, min(n_splits, n_groups, int(np.sum(y)) or 2))
     folds = StratifiedGroupKFold(n_splits=splits, shuffle=True, random_state=seed)
     yield from folds.split(np.zeros(len(y)), y, groups)
-
-
-def grouped_holdout(
-    y: np.ndarray, groups: np.ndarray, fraction: float = 0.2, seed: int = 42
-) -> tuple[np.ndarray, np.ndarray]:
-    """One stratified grouped slice of about ``fraction`` (for calibration or early stopping)."""
-    n_splits = max(2, round(1 / fraction))
-    return next(grouped_folds(y, groups, n_splits, seed))

@@ -26,7 +26,7 @@ def train(
     tune: int = typer.Option(0, help="Hyperparameter trials per family (0: strong defaults)."),
     tune_method: str = typer.Option("optuna", help="optuna (TPE) or random."),
     tune_timeout: float | None = typer.Option(None, help="Seconds per family for the search."),
-    cv: int = typer.Option(3, help="Grouped stratified CV folds used by tuning."),
+    cv: int = typer.Option(3, help="Grouped stratified CV folds (cross-fitting, selection, tuning)."),
     calibration: str = typer.Option("sigmoid", help="sigmoid, isotonic or none."),
     cost_ratio: float = typer.Option(5.0, help="Cost of a missed default over a false alarm."),
     exposure_col: str | None = typer.Option(None, help="Exposure (UPB) column for exposure-based cost."),
@@ -116,7 +116,7 @@ def _print_comparison(report: object) -> None:
         table.add_row(f"{name}{marker}", *[f"{row[c]:.4f}" for c in columns], f"{row['fit_seconds']:.1f}")
     if report.oracle_auc is not None:
         table.caption = f"oracle AUC {report.oracle_auc:.4f}"
-    table.caption = (table.caption or "") + " * = registered (lowest cost on calibration data)"
+    table.caption = (table.caption or "") + " * = registered (lowest out-of-fold cost in the training period)"
     console.print(table)
     decision = report.promotion
     if decision is not None:

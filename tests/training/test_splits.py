@@ -7,7 +7,7 @@ import pytest
 from synthetic_data import synthetic_loans
 
 from creditrisk.errors import DataError
-from training.splits import grouped_folds, grouped_holdout, out_of_time_split
+from training.splits import grouped_folds, out_of_time_split
 
 
 @pytest.fixture(scope="module")
@@ -44,9 +44,6 @@ def test_grouped_folds_keep_each_entity_in_one_fold(panel: pd.DataFrame) -> None
         assert abs(y[val_idx].mean() - y.mean()) < 0.05  # stratified
         seen.append(set(groups[val_idx]))
     assert set().union(*seen) == set(groups)
-    fit_idx, cal_idx = grouped_holdout(y, groups, fraction=0.2)
-    assert set(groups[fit_idx]).isdisjoint(groups[cal_idx])
-    assert 0.1 < len(cal_idx) / len(y) < 0.3
 
 
 def test_a_single_period_is_a_clear_error() -> None:
