@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import roc_auc_score
 
 from creditrisk.settings import Settings
+from training.evaluate import RankedScores, resample_weights
 
 TRUTH_FILES = {
     "loan_id": ("loan_month_truth.parquet", "reporting_month"),
@@ -81,23 +81,22 @@ def auc_ratio_intervals(
     """Bootstrap interval of AUC(model) / AUC(oracle) per model, both scored on the same resample.
 
     Entities, not rows, are resampled (a company's quarters or a loan's months are one correlated
-    cluster; resampling rows would make the interval look tighter than the data allows), as weights
-    on the rows: an entity drawn twice counts twice. The pairing matters: on a small holdout both
-    AUCs move together, and their ratio is steadier than either.
+    cluster; resampling rows would make the interval look tighter than the data allows). The pairing
+    matters: on a small holdout both AUCs move together, and their ratio is steadier than either.
     """
-    y = np.asarray(y).astype(int)
-    codes, _ = pd.factorize(pd.Series(groups).astype(str))
     rng = np.random.default_rng(seed)
+    oracle = RankedScores(y, truth)
+    ranked = {name: RankedScores(y, proba) for name, proba in probas.items()}
     ratios: dict[str, list[float]] = {name: [] for name in probas}
     for _ in range(n_boot):
-        counts = rng.multinomial(codes.max() + 1, np.full(codes.max() + 1, 1 / (codes.max() + 1)))
-        weight = counts[codes].astype(float)
-        kept = weight > 0
-        if y[kept].min() == y[kept].max():
+        weight = resample_weights(rng, len(y), groups)
+        oracle_metrics = oracle.metrics(weight)
+        if oracle_metrics is None:
             continue
-        oracle = roc_auc_score(y[kept], truth[kept], sample_weight=weight[kept])
-        for name, proba in probas.items():
-            ratios[name].append(roc_auc_score(y[kept], proba[kept], sample_weight=weight[kept]) / oracle)
+        for name, scores in ranked.items():
+            metrics = scores.metrics(weight)
+            assert metrics is not None  # same labels and weights as the oracle's
+            ratios[name].append(metrics[0] / oracle_metrics[0])
     alpha = (1 - level) / 2
     return {
         name: (float(np.quantile(values, alpha)), float(np.quantile(values, 1 - alpha)))

@@ -413,7 +413,14 @@ def _train_one(
     proba = calibrator.transform(pipeline.predict_proba(sides.holdout[features])[:, 1])
     metrics = classification_metrics(sides.y_holdout, proba, threshold, options.cost, exposure)
     intervals = bootstrap_intervals(
-        sides.y_holdout, proba, threshold, options.cost, exposure, n_boot=options.bootstrap, seed=ctx.seed
+        sides.y_holdout,
+        proba,
+        threshold,
+        options.cost,
+        exposure,
+        n_boot=options.bootstrap,
+        seed=ctx.seed,
+        groups=sides.holdout[data.entity_key].to_numpy(),
     )
     return FamilyResult(
         family=family,
@@ -603,6 +610,8 @@ def _log_comparison(
     table["selected"] = table.index == selected
     mlflow.log_text(table.to_markdown() if _has_tabulate() else table.to_csv(), "comparison.md")
     mlflow.log_text(table.to_csv(), "comparison.csv")
+    # The same table as an MLflow table artefact: the UI shows it as a sortable grid.
+    mlflow.log_table(table.reset_index(names="family"), "comparison_table.json")
     curves = {name: (sides.y_holdout, r.holdout_proba) for name, r in results.items()}
     oracle = truth if truth is not None and not np.isnan(truth).any() else None
     for file_name, fig in (
