@@ -77,6 +77,10 @@ class TrainOptions:
     booster_weighting: str = "auto"
     holdout_fraction: float = 0.2
     holdout_entity_fraction: float = 0.3
+    #: Lengthen the holdout window (up to ``max_holdout_fraction``) until this many holdout
+    #: entities have an event, so rare-event holdouts can be measured at all.
+    min_holdout_positive_entities: int = 30
+    max_holdout_fraction: float = 0.4
     bootstrap: int = 200
     vote_members: int = 3
     register: bool = True
@@ -237,7 +241,14 @@ def train_model(
         options.holdout_entity_fraction,
         options.seed,
         label_col=data.label,
+        min_positive_entities=options.min_holdout_positive_entities,
+        max_holdout_fraction=max(options.max_holdout_fraction, options.holdout_fraction),
     )
+    if split.holdout_fraction > options.holdout_fraction:
+        log(
+            f"holdout window lengthened from {options.holdout_fraction:.0%} to {split.holdout_fraction:.0%} "
+            f"of observation times so that {split.positive_entities} entities with an event are held out"
+        )
     sides, split_info = _make_sides(data, split, options, log)
     y_all = sides.y_train
     ctx = FitContext(
@@ -319,6 +330,9 @@ def _make_sides(
     )
     info = {
         "cutoff": split.cutoff.isoformat(),
+        "holdout_fraction": split.holdout_fraction,
+        "holdout_fraction_requested": options.holdout_fraction,
+        "holdout_positive_entities": split.positive_entities,
         "train_rows": len(train),
         "cv_folds": len(folds),
         "holdout_rows": len(holdout),

@@ -37,6 +37,9 @@ def train(
         "auto", help="Booster scale_pos_weight: auto, none, sqrt, balanced."
     ),
     holdout_fraction: float = typer.Option(0.2, help="Share of the latest observation times held out."),
+    min_holdout_events: int = typer.Option(
+        30, help="Lengthen the holdout (up to 40% of times) until this many entities in it have an event."
+    ),
     bootstrap: int = typer.Option(200, help="Bootstrap resamples for confidence intervals."),
     no_register: bool = typer.Option(False, "--no-register", help="Log the run but do not register."),
     report_json: Path | None = typer.Option(None, help="Write holdout metrics of every family here."),
@@ -73,6 +76,7 @@ def train(
         monotone=monotone,
         booster_weighting=booster_weighting,
         holdout_fraction=holdout_fraction,
+        min_holdout_positive_entities=min_holdout_events,
         bootstrap=bootstrap,
         register=not no_register,
         seed=settings.seed if seed is None else seed,
