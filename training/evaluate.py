@@ -47,14 +47,21 @@ class CostModel:
         return exposure * float(self.lgd), exposure * fp_rate
 
 
+def row_costs(
+    y: np.ndarray, proba: np.ndarray, threshold: float, cost: CostModel, exposure: np.ndarray | None = None
+) -> np.ndarray:
+    """Each row's cost when everyone with ``proba >= threshold`` is flagged (0 when right)."""
+    y = np.asarray(y).astype(int)
+    fn_cost, fp_cost = cost.costs(len(y), exposure)
+    flagged = np.asarray(proba) >= threshold
+    return fn_cost * ((y == 1) & ~flagged) + fp_cost * ((y == 0) & flagged)
+
+
 def expected_cost(
     y: np.ndarray, proba: np.ndarray, threshold: float, cost: CostModel, exposure: np.ndarray | None = None
 ) -> float:
     """Mean cost per observation when everyone with ``proba >= threshold`` is flagged."""
-    y = np.asarray(y).astype(int)
-    fn_cost, fp_cost = cost.costs(len(y), exposure)
-    flagged = np.asarray(proba) >= threshold
-    return float((fn_cost * ((y == 1) & ~flagged) + fp_cost * ((y == 0) & flagged)).mean())
+    return float(row_costs(y, proba, threshold, cost, exposure).mean())
 
 
 def cost_curve(

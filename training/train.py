@@ -9,8 +9,9 @@
 2. calibrate on the pooled out-of-fold probabilities and choose the cost-minimising threshold there;
 3. score the out-of-time holdout: metrics with bootstrap intervals, cost, plots, SHAP summary.
 
-The family with the lowest out-of-fold expected cost (ties, such as "flag nobody" for rare events:
-the highest out-of-fold AUC) is logged as the run's model and registered. It is never chosen on
+Among the families whose out-of-fold expected cost is within one standard error of the lowest, the
+one with the highest out-of-fold AUC is logged as the run's model and registered
+(:mod:`training.selection`). It is never chosen on
 the holdout, which would make the holdout figures optimistic; the registry decides champion or
 challenger on the holdout (see :mod:`training.registry`).
 """
@@ -42,12 +43,14 @@ from training.evaluate import (
     classification_metrics,
     expected_cost,
     optimal_threshold,
+    row_costs,
 )
 from training.explain import mean_abs_importance
 from training.models import FAMILIES, FitContext, monotone_directions, voting_ensemble
 from training.oracle import auc_ratio_intervals, oracle_probabilities
 from training.outliers import detect_outliers
 from training.registry import PromotionDecision, configure_tracking, ensure_experiment, register_and_promote
+from training.selection import select_family
 from training.splits import HoldoutSplit, grouped_folds, out_of_time_split
 from training.tune import tune_family
 
@@ -109,6 +112,8 @@ class FamilyResult:
     fit_seconds: float
     cv_seconds: float = 0.0
     oof_proba: np.ndarray | None = None
+    #: Cost of each training row at the family's threshold, out of fold (what selection compares).
+    oof_row_cost: np.ndarray | None = None
     shap_seconds_per_1k: float | None = None
     importance: dict[str, float] = field(default_factory=dict)
     holdout_proba: np.ndarray | None = None
@@ -265,7 +270,7 @@ def train_model(
     with mlflow.start_run(experiment_id=experiment_id, run_name=f"train {options.model}") as run:
         _log_run_context(data, options, split_info, settings)
         results = _train_families(data, options, sides, ctx, exposure, log)
-        selected = select_family(results)
+        selected = select_family(results, sides.groups, seed=options.seed)
         truth = _holdout_truth(sides.holdout, data, settings, log)
         oracle_auc = _oracle_auc(truth, sides, data, results, options, log)
         _log_comparison(results, selected, sides, oracle_auc, truth)
@@ -279,11 +284,6 @@ def train_model(
     )
     report.model = model
     return report
-
-
-def select_family(results: dict[str, FamilyResult]) -> str:
-    """Lowest out-of-fold expected cost; equal costs (rare events: nobody worth flagging) by AUC."""
-    return min(results, key=lambda n: (round(results[n].cv_cost, 12), -results[n].cv_auc))
 
 
 def _check_options(data: LabelledData, options: TrainOptions) -> None:
@@ -421,9 +421,9 @@ def _train_one(
         cv_seconds = total - fit_seconds
     calibrator = Calibrator(options.calibration).fit(oof, sides.y_train)
     oof_calibrated = calibrator.transform(oof)
-    threshold, cv_cost = optimal_threshold(
-        sides.y_train, oof_calibrated, options.cost, _exposure(sides.train, options)
-    )
+    train_exposure = _exposure(sides.train, options)
+    threshold, cv_cost = optimal_threshold(sides.y_train, oof_calibrated, options.cost, train_exposure)
+    oof_row_cost = row_costs(sides.y_train, oof_calibrated, threshold, options.cost, train_exposure)
     proba = calibrator.transform(pipeline.predict_proba(sides.holdout[features])[:, 1])
     metrics = classification_metrics(sides.y_holdout, proba, threshold, options.cost, exposure)
     intervals = bootstrap_intervals(
@@ -449,6 +449,7 @@ def _train_one(
         fit_seconds=fit_seconds,
         cv_seconds=cv_seconds,
         oof_proba=oof,
+        oof_row_cost=oof_row_cost,
         holdout_proba=proba,
     )
 

@@ -132,7 +132,10 @@ def _print_comparison(report: object) -> None:
     from training.registry import tracking_uri
 
     uri = tracking_uri(get_settings())
-    console.print(f"MLflow run {report.run_id}; UI: .venv/bin/mlflow ui --backend-store-uri {uri}")
+    console.print(
+        f"MLflow run {report.run_id}; UI: MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false "
+        f".venv/bin/mlflow ui --workers 1 --backend-store-uri {uri}"
+    )
 
 
 @app.command("package")

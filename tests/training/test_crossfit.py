@@ -12,8 +12,9 @@ from training.calibration import Calibrator
 from training.crossfit import best_common_round, cross_fit, predict_at_round
 from training.models import FitContext, fit_family
 from training.oracle import auc_ratio_intervals
+from training.selection import cost_candidates, select_family
 from training.splits import grouped_folds
-from training.train import FamilyResult, select_family
+from training.train import FamilyResult
 
 
 def _memorisable_panel(n_entities: int = 300, rows: int = 6, seed: int = 0) -> pd.DataFrame:
@@ -103,7 +104,9 @@ def test_predict_at_round_uses_only_the_first_trees() -> None:
     np.testing.assert_allclose(predict_at_round(full, X, 10), short.predict_proba(X)[:, 1], rtol=1e-5)
 
 
-def _result(family: str, cv_cost: float, cv_auc: float, holdout_auc: float) -> FamilyResult:
+def _result(
+    family: str, cv_cost: float, cv_auc: float, holdout_auc: float, row_cost: np.ndarray | None = None
+) -> FamilyResult:
     return FamilyResult(
         family=family,
         pipeline=None,
@@ -115,6 +118,7 @@ def _result(family: str, cv_cost: float, cv_auc: float, holdout_auc: float) -> F
         intervals={},
         params={},
         fit_seconds=0.0,
+        oof_row_cost=row_cost,
     )
 
 
@@ -140,3 +144,21 @@ def test_oracle_ratio_interval_is_paired_and_clustered() -> None:
     ratio = roc_auc_score(y, noisy) / roc_auc_score(y, truth)
     low, high = intervals["model"]
     assert low < ratio < high <= 1.05
+
+
+def test_a_cheaper_family_within_noise_yields_to_the_better_ranker() -> None:
+    """One-standard-error rule: a cost gap smaller than its paired bootstrap SE does not decide."""
+    rng = np.random.default_rng(0)
+    entities = np.repeat(np.arange(500), 4)
+    cheap = rng.choice([0.0, 1.0, 5.0], size=2000, p=[0.8, 0.15, 0.05])
+    close = cheap.copy()  # flags other rows: 100 new false alarms, 90 fewer; net within noise
+    close[rng.choice(np.flatnonzero(cheap == 0), 100, replace=False)] += 1.0
+    close[rng.choice(np.flatnonzero(cheap == 1), 90, replace=False)] -= 1.0
+    far = cheap + rng.choice([0.0, 5.0], size=2000, p=[0.8, 0.2])  # many more misses: not
+    results = {
+        "lgbm": _result("lgbm", cheap.mean(), 0.87, 0.0, cheap),
+        "vote": _result("vote", close.mean(), 0.89, 0.0, close),
+        "ann": _result("ann", far.mean(), 0.95, 0.0, far),
+    }
+    assert set(cost_candidates(results, entities)) == {"lgbm", "vote"}
+    assert select_family(results, entities) == "vote"
