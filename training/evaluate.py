@@ -3,9 +3,9 @@
 Business cost: a missed defaulter (false negative) costs ``cost_ratio`` times a false alarm (false
 positive), 5:1 by default; or, exposure-based, a missed default costs ``exposure x LGD`` and a false
 alarm ``exposure x fp_rate`` (the margin lost by declining a good borrower). Expected cost is the mean
-cost per observation. The threshold that minimises it is chosen on held-out training data (the
-calibration slice) and then applied unchanged to the holdout, so the reported holdout cost is honest;
-the holdout's own optimum is reported beside it.
+cost per observation. The threshold that minimises it is chosen on out-of-fold predictions of the
+training period (see :mod:`training.crossfit`) and then applied unchanged to the holdout, so the
+reported holdout cost is honest; the holdout's own optimum is reported beside it.
 """
 
 from __future__ import annotations

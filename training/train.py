@@ -11,9 +11,9 @@
 
 Among the families whose out-of-fold expected cost is within one standard error of the lowest, the
 one with the highest out-of-fold AUC is logged as the run's model and registered
-(:mod:`training.selection`). It is never chosen on
-the holdout, which would make the holdout figures optimistic; the registry decides champion or
-challenger on the holdout (see :mod:`training.registry`).
+(:mod:`training.selection`). It is never chosen on the holdout, which would make the holdout
+figures optimistic; the registry decides champion or challenger on the holdout (see
+:mod:`training.registry`).
 """
 
 from __future__ import annotations
@@ -271,7 +271,7 @@ def train_model(
         _log_run_context(data, options, split_info, settings)
         results = _train_families(data, options, sides, ctx, exposure, log)
         selected = select_family(results, sides.groups, seed=options.seed)
-        truth = _holdout_truth(sides.holdout, data, settings, log)
+        truth = _holdout_oracle_pd(sides.holdout, data, settings, log)
         oracle_auc = _oracle_auc(truth, sides, data, results, options, log)
         _log_comparison(results, selected, sides, oracle_auc, truth)
         model = _artifact(data, options, results[selected], sides)
@@ -561,7 +561,7 @@ def _log_shap(result: FamilyResult, data: LabelledData, sides: _Sides, options: 
     plots.close(fig)
 
 
-def _holdout_truth(
+def _holdout_oracle_pd(
     holdout: pd.DataFrame, data: LabelledData, settings: Settings, log: Log
 ) -> np.ndarray | None:
     """The generator's true PD per holdout row (NaN where unmatched), or ``None`` when unusable."""
