@@ -22,18 +22,25 @@ from creditrisk.settings import Settings
 class DemoOptions:
     """Sizes for the demo's generated data set: small enough to run in minutes on 2 cores.
 
-    Companies outnumber loans because bankruptcies are rare (a few percent over five years):
-    3,000 companies give the bankruptcy model enough events to learn from and to evaluate.
+    Companies outnumber loans because bankruptcies are rare. The demo's companies are a riskier,
+    speculative-grade panel (bankruptcy odds x6, about 2% a year against the generator's 0.35%):
+    5,000 of them give about 600 bankruptcies, so the model has about 280 bankrupt companies to
+    learn from and the holdout about 100 to be measured on. With 3,000 companies at the
+    generator's rate (52-99 bankruptcies) the holdout held 15-39 positive rows, the 95% interval of
+    the model's share of the oracle AUC spanned 0.69-1.08, and the registered model reached
+    72-91% of the oracle (docs/training.md has the runs).
     """
 
     loans: int = 2_000
-    companies: int = 3_000
+    companies: int = 5_000
     #: First month (YYYY-MM); empty means ``months`` before the current month, so the window ends
     #: now. Online features then are fresh: Feast expires online values older than a view's TTL
     #: against the wall clock, and a window that ended years ago would serve only nulls.
     start: str = ""
     months: int = 60
     seed: int = 42
+    #: Multiplies the generator's bankruptcy odds (see ``GeneratorConfig.bankruptcy_rate_scale``).
+    bankruptcy_rate_scale: float = 6.0
 
     @property
     def window_start(self) -> str:

@@ -38,8 +38,14 @@ def train_step(settings: Settings, options: DemoOptions) -> StepResult:
         write_report(report, report_path)
         _attach_analysis_report(settings, model, report.run_id)
         outputs[f"{model} report"] = report_path
-        best = report.results[report.selected].metrics
-        oracle = f", {best['roc_auc'] / report.oracle_auc:.1%} of oracle AUC" if report.oracle_auc else ""
+        selected = report.results[report.selected]
+        best = selected.metrics
+        oracle = ""
+        if report.oracle_auc:
+            oracle = f", {best['roc_auc'] / report.oracle_auc:.1%} of oracle AUC"
+            if "auc_to_oracle" in selected.intervals:
+                low, high = selected.intervals["auc_to_oracle"]
+                oracle += f" (95% CI {low:.1%}-{high:.1%})"
         promotion = report.promotion
         version = (
             f" v{promotion.version} ({'champion' if promotion.promoted else 'challenger'})"
@@ -55,7 +61,8 @@ def train_step(settings: Settings, options: DemoOptions) -> StepResult:
         outputs={k: str(v) for k, v in outputs.items()},
         facts=facts,
         hints=[
-            f".venv/bin/mlflow ui --backend-store-uri {tracking_uri(settings)}   # runs, plots, registry",
+            "MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false .venv/bin/mlflow ui --workers 1 "
+            f"--backend-store-uri {tracking_uri(settings)}   # runs, comparison table, plots, registry",
             "creditrisk train --model loan_default --families xgb,lgbm --tune 20   # compare, tune",
         ],
     )

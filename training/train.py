@@ -2,14 +2,18 @@
 
 ``train_model`` is what ``creditrisk train`` and the demo call. Per family (an MLflow child run):
 
-1. fit on the training side minus a grouped calibration slice (boosters stop early on a further
-   grouped slice), optionally after an Optuna/random search whose trials are nested child runs;
-2. calibrate on the calibration slice and choose the cost-minimising threshold there;
+1. cross-fit over the grouped, stratified K-fold of the training period (:mod:`training.crossfit`):
+   one fit per fold gives every training row an out-of-fold probability, then one refit on all
+   training rows is the model (optionally after an Optuna/random search whose trials are nested
+   child runs);
+2. calibrate on the pooled out-of-fold probabilities and choose the cost-minimising threshold there;
 3. score the out-of-time holdout: metrics with bootstrap intervals, cost, plots, SHAP summary.
 
-The family with the lowest expected cost on the calibration slice (not the holdout, which would make
-the holdout figures optimistic) is logged as the run's model and registered; the registry decides
-champion or challenger on the holdout (see :mod:`training.registry`).
+Among the families whose out-of-fold expected cost is within one standard error of the lowest, the
+one with the highest out-of-fold AUC is logged as the run's model and registered
+(:mod:`training.selection`). It is never chosen on the holdout, which would make the holdout
+figures optimistic; the registry decides champion or challenger on the holdout (see
+:mod:`training.registry`).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from creditrisk.settings import Settings
 from training import plots
 from training.artifact import CreditRiskModel
 from training.calibration import Calibrator
+from training.crossfit import Folds, cross_fit
 from training.data import MODEL_SPECS, LabelledData
 from training.evaluate import (
     CostModel,
@@ -38,13 +43,15 @@ from training.evaluate import (
     classification_metrics,
     expected_cost,
     optimal_threshold,
+    row_costs,
 )
 from training.explain import mean_abs_importance
-from training.models import FAMILIES, FitContext, fit_family, monotone_directions, voting_ensemble
-from training.oracle import oracle_probabilities
+from training.models import FAMILIES, FitContext, monotone_directions, voting_ensemble
+from training.oracle import auc_ratio_intervals, oracle_probabilities
 from training.outliers import detect_outliers
 from training.registry import PromotionDecision, configure_tracking, ensure_experiment, register_and_promote
-from training.splits import HoldoutSplit, grouped_holdout, out_of_time_split
+from training.selection import select_family
+from training.splits import HoldoutSplit, grouped_folds, out_of_time_split
 from training.tune import tune_family
 
 #: Rows explained for each family's SHAP summary (permutation SHAP for the network is the slow one).
@@ -60,6 +67,8 @@ class TrainOptions:
     tune_trials: int = 0
     tune_method: str = "optuna"
     tune_timeout: float | None = None
+    #: Grouped, stratified folds of the training period: cross-fitting (calibration, threshold,
+    #: selection) and tuning.
     cv_folds: int = 3
     calibration: str = "sigmoid"
     cost_ratio: float = 5.0
@@ -71,7 +80,10 @@ class TrainOptions:
     booster_weighting: str = "auto"
     holdout_fraction: float = 0.2
     holdout_entity_fraction: float = 0.3
-    calibration_fraction: float = 0.2
+    #: Lengthen the holdout window (up to ``max_holdout_fraction``) until this many holdout
+    #: entities have an event, so rare-event holdouts can be measured at all.
+    min_holdout_positive_entities: int = 30
+    max_holdout_fraction: float = 0.4
     bootstrap: int = 200
     vote_members: int = 3
     register: bool = True
@@ -91,12 +103,17 @@ class FamilyResult:
     pipeline: Any
     calibrator: Calibrator
     threshold: float
-    calibration_cost: float
-    calibration_auc: float
+    #: Expected cost and AUC of the calibrated out-of-fold probabilities (what selection reads).
+    cv_cost: float
+    cv_auc: float
     metrics: dict[str, float]
     intervals: dict[str, tuple[float, float]]
     params: dict[str, Any]
     fit_seconds: float
+    cv_seconds: float = 0.0
+    oof_proba: np.ndarray | None = None
+    #: Cost of each training row at the family's threshold, out of fold (what selection compares).
+    oof_row_cost: np.ndarray | None = None
     shap_seconds_per_1k: float | None = None
     importance: dict[str, float] = field(default_factory=dict)
     holdout_proba: np.ndarray | None = None
@@ -125,7 +142,8 @@ class TrainingReport:
                     "family": name,
                     "selected": name == self.selected,
                     **{k: result.metrics[k] for k in _TABLE_METRICS},
-                    "calibration_cost": result.calibration_cost,
+                    "cv_cost": result.cv_cost,
+                    "cv_auc": result.cv_auc,
                     "fit_seconds": result.fit_seconds,
                 }
             )
@@ -181,7 +199,10 @@ def _metric_dict(result: FamilyResult, oracle_auc: float | None) -> dict[str, An
     metrics["oracle_auc"] = oracle_auc
     metrics["auc_to_oracle"] = result.metrics["roc_auc"] / oracle_auc if oracle_auc else None
     metrics["ci95"] = {k: list(v) for k, v in result.intervals.items()}
+    metrics["cv_expected_cost"] = result.cv_cost
+    metrics["cv_roc_auc"] = result.cv_auc
     metrics["fit_seconds"] = result.fit_seconds
+    metrics["cv_seconds"] = result.cv_seconds
     metrics["shap_seconds_per_1k_rows"] = result.shap_seconds_per_1k
     metrics["params"] = {k: _jsonable(v) for k, v in result.params.items()}
     return metrics
@@ -200,19 +221,14 @@ def _silent(_: str) -> None:
 
 @dataclass
 class _Sides:
-    """The frames and labels each stage uses."""
+    """The training period with its folds, and the out-of-time holdout."""
 
-    fit: pd.DataFrame
-    y_fit: np.ndarray
-    stop: pd.DataFrame
-    y_stop: np.ndarray
-    fit_inner: pd.DataFrame
-    y_fit_inner: np.ndarray
-    cal: pd.DataFrame
-    y_cal: np.ndarray
+    train: pd.DataFrame
+    y_train: np.ndarray
+    groups: np.ndarray
+    folds: Folds
     holdout: pd.DataFrame
     y_holdout: np.ndarray
-    groups_fit: np.ndarray
 
 
 def train_model(
@@ -230,9 +246,16 @@ def train_model(
         options.holdout_entity_fraction,
         options.seed,
         label_col=data.label,
+        min_positive_entities=options.min_holdout_positive_entities,
+        max_holdout_fraction=max(options.max_holdout_fraction, options.holdout_fraction),
     )
+    if split.holdout_fraction > options.holdout_fraction:
+        log(
+            f"holdout window lengthened from {options.holdout_fraction:.0%} to {split.holdout_fraction:.0%} "
+            f"of observation times so that {split.positive_entities} entities with an event are held out"
+        )
     sides, split_info = _make_sides(data, split, options, log)
-    y_all = sides.y_fit
+    y_all = sides.y_train
     ctx = FitContext(
         n_positive=int(y_all.sum()),
         n_negative=int(len(y_all) - y_all.sum()),
@@ -247,9 +270,10 @@ def train_model(
     with mlflow.start_run(experiment_id=experiment_id, run_name=f"train {options.model}") as run:
         _log_run_context(data, options, split_info, settings)
         results = _train_families(data, options, sides, ctx, exposure, log)
-        selected = min(results, key=lambda n: (results[n].calibration_cost, -results[n].calibration_auc))
-        oracle_auc = _oracle_auc(sides.holdout, data, settings, log)
-        _log_comparison(results, selected, sides, oracle_auc, data, settings)
+        selected = select_family(results, sides.groups, seed=options.seed)
+        truth = _holdout_oracle_pd(sides.holdout, data, settings, log)
+        oracle_auc = _oracle_auc(truth, sides, data, results, options, log)
+        _log_comparison(results, selected, sides, oracle_auc, truth)
         model = _artifact(data, options, results[selected], sides)
         promotion = None
         if options.register:
@@ -288,50 +312,42 @@ def _make_sides(
         train = train[~outliers.mask].reset_index(drop=True)
     y_train = train[label].to_numpy(dtype=int)
     groups = train[key].astype(str).to_numpy()
-    fit_idx, cal_idx = grouped_holdout(y_train, groups, options.calibration_fraction, options.seed)
-    fit, cal = train.iloc[fit_idx].reset_index(drop=True), train.iloc[cal_idx].reset_index(drop=True)
-    y_fit = fit[label].to_numpy(dtype=int)
-    groups_fit = fit[key].astype(str).to_numpy()
-    inner_idx, stop_idx = grouped_holdout(y_fit, groups_fit, 0.15, options.seed + 1)
+    for name, labels in (("holdout", holdout[label].to_numpy(dtype=int)), ("training", y_train)):
+        positives = int(labels.sum())
+        if positives < 2 or positives == len(labels):
+            raise DataError(
+                f"the {name} side has {positives} positives in {len(labels)} rows: too few events to "
+                "fit, calibrate and score; use more data or a larger --holdout-fraction"
+            )
+    folds = list(grouped_folds(y_train, groups, options.cv_folds, options.seed))
     sides = _Sides(
-        fit=fit,
-        y_fit=y_fit,
-        stop=fit.iloc[stop_idx],
-        y_stop=y_fit[stop_idx],
-        fit_inner=fit.iloc[inner_idx],
-        y_fit_inner=y_fit[inner_idx],
-        cal=cal,
-        y_cal=cal[label].to_numpy(dtype=int),
+        train=train,
+        y_train=y_train,
+        groups=groups,
+        folds=folds,
         holdout=holdout,
         y_holdout=holdout[label].to_numpy(dtype=int),
-        groups_fit=groups_fit,
     )
     info = {
         "cutoff": split.cutoff.isoformat(),
-        "train_rows": len(fit),
-        "calibration_rows": len(cal),
+        "holdout_fraction": split.holdout_fraction,
+        "holdout_fraction_requested": options.holdout_fraction,
+        "holdout_positive_entities": split.positive_entities,
+        "train_rows": len(train),
+        "cv_folds": len(folds),
         "holdout_rows": len(holdout),
         "dropped_rows_for_entity_disjointness": split.dropped_rows,
         "outliers_dropped": outliers.count,
         "outlier_method": options.outliers,
         "train_label_rate": float(y_train.mean()),
+        "train_positives": int(y_train.sum()),
         "holdout_label_rate": float(sides.y_holdout.mean()),
+        "holdout_positives": int(sides.y_holdout.sum()),
     }
     log(
-        f"split at {split.cutoff:%Y-%m-%d}: {len(fit)} fit + {len(cal)} calibration rows, "
-        f"{len(holdout)} holdout rows (label rate {info['holdout_label_rate']:.2%})"
+        f"split at {split.cutoff:%Y-%m-%d}: {len(train)} training rows ({info['train_positives']} positive, "
+        f"{len(folds)} grouped folds), {len(holdout)} holdout rows ({info['holdout_positives']} positive)"
     )
-    for name, labels in (
-        ("holdout", sides.y_holdout),
-        ("training", sides.y_fit),
-        ("calibration", sides.y_cal),
-    ):
-        positives = int(labels.sum())
-        if positives == 0 or positives == len(labels):
-            raise DataError(
-                f"the {name} side has only one class ({positives} positives in {len(labels)} rows): "
-                "too few events to fit, calibrate and score; use more data or a larger --holdout-fraction"
-            )
     return sides, info
 
 
@@ -380,50 +396,60 @@ def _train_one(
     log: Log,
 ) -> FamilyResult:
     features = data.feature_names
+    X = sides.train[features]
     params = dict(options.family_params.get(family, {}))
     started = time.perf_counter()
     if family == "vote":
-        members = sorted((r for r in fitted.values()), key=lambda r: -r.calibration_auc)
-        chosen = {r.family: r.pipeline for r in members[: options.vote_members]}
-        params = {"members": ",".join(chosen)}
-        pipeline = voting_ensemble(chosen, sides.fit[features], sides.y_fit)
+        members = sorted(fitted.values(), key=lambda r: -r.cv_auc)[: options.vote_members]
+        params = {"members": ",".join(r.family for r in members)}
+        pipeline = voting_ensemble({r.family: r.pipeline for r in members}, X, sides.y_train)
+        # Soft voting averages the members' probabilities, so the vote's out-of-fold probability is
+        # the average of theirs: no refit needed.
+        oof = np.mean([r.oof_proba for r in members], axis=0)
+        cv_seconds, fit_seconds = 0.0, time.perf_counter() - started
     else:
         if options.tune_trials and family in ("lr", "rf", "xgb", "lgbm", "ann"):
             params |= _tune(family, data, options, sides, ctx, log)
-        if family in ("xgb", "lgbm") and 0 < sides.y_stop.sum() < len(sides.y_stop):
-            pipeline = fit_family(
-                family,
-                sides.fit_inner[features],
-                sides.y_fit_inner,
-                data.feature_types,
-                ctx,
-                params,
-                early_stopping=(sides.stop[features], sides.y_stop),
-            )
-        else:
-            pipeline = fit_family(family, sides.fit[features], sides.y_fit, data.feature_types, ctx, params)
-    fit_seconds = time.perf_counter() - started
-    raw_cal = pipeline.predict_proba(sides.cal[features])[:, 1]
-    calibrator = Calibrator(options.calibration).fit(raw_cal, sides.y_cal)
-    cal_proba = calibrator.transform(raw_cal)
-    cal_exposure = _exposure(sides.cal, options)
-    threshold, cal_cost = optimal_threshold(sides.y_cal, cal_proba, options.cost, cal_exposure)
+        fits = cross_fit(family, X, sides.y_train, sides.folds, data.feature_types, ctx, params)
+        pipeline, oof = fits.pipeline, fits.oof_proba
+        if fits.rounds is not None:
+            params["n_estimators"] = fits.rounds
+        total = time.perf_counter() - started
+        # The refit sees all rows, each fold (k-1)/k of them: split the time in that proportion.
+        k = len(sides.folds)
+        fit_seconds = total / (1 + (k - 1))
+        cv_seconds = total - fit_seconds
+    calibrator = Calibrator(options.calibration).fit(oof, sides.y_train)
+    oof_calibrated = calibrator.transform(oof)
+    train_exposure = _exposure(sides.train, options)
+    threshold, cv_cost = optimal_threshold(sides.y_train, oof_calibrated, options.cost, train_exposure)
+    oof_row_cost = row_costs(sides.y_train, oof_calibrated, threshold, options.cost, train_exposure)
     proba = calibrator.transform(pipeline.predict_proba(sides.holdout[features])[:, 1])
     metrics = classification_metrics(sides.y_holdout, proba, threshold, options.cost, exposure)
     intervals = bootstrap_intervals(
-        sides.y_holdout, proba, threshold, options.cost, exposure, n_boot=options.bootstrap, seed=ctx.seed
+        sides.y_holdout,
+        proba,
+        threshold,
+        options.cost,
+        exposure,
+        n_boot=options.bootstrap,
+        seed=ctx.seed,
+        groups=sides.holdout[data.entity_key].to_numpy(),
     )
     return FamilyResult(
         family=family,
         pipeline=pipeline,
         calibrator=calibrator,
         threshold=threshold,
-        calibration_cost=cal_cost,
-        calibration_auc=float(roc_auc_score(sides.y_cal, raw_cal)),
+        cv_cost=cv_cost,
+        cv_auc=float(roc_auc_score(sides.y_train, oof)),
         metrics=metrics,
         intervals=intervals,
         params=params,
         fit_seconds=fit_seconds,
+        cv_seconds=cv_seconds,
+        oof_proba=oof,
+        oof_row_cost=oof_row_cost,
         holdout_proba=proba,
     )
 
@@ -442,9 +468,9 @@ def _tune(
 
     result = tune_family(
         family,
-        sides.fit[data.feature_names],
-        sides.y_fit,
-        sides.groups_fit,
+        sides.train[data.feature_names],
+        sides.y_train,
+        sides.groups,
         data.feature_types,
         ctx,
         n_trials=options.tune_trials,
@@ -464,7 +490,9 @@ def _artifact(
     spec = MODEL_SPECS.get(options.model)
     default_service = spec[2] if spec else f"{options.model}_dataset"
     feature_service = data.manifest.get("feature_service") or default_service
-    background = sides.fit[data.feature_names].sample(n=min(200, len(sides.fit)), random_state=options.seed)
+    background = sides.train[data.feature_names].sample(
+        n=min(200, len(sides.train)), random_state=options.seed
+    )
     return CreditRiskModel(
         model_name=options.model,
         feature_service=str(feature_service),
@@ -492,7 +520,14 @@ def _log_family(result: FamilyResult, data: LabelledData, sides: _Sides, options
 
     mlflow.log_params({k: str(v)[:250] for k, v in result.params.items()})
     mlflow.log_metrics({k: float(v) for k, v in result.metrics.items()})
-    mlflow.log_metrics({"calibration_cost": result.calibration_cost, "fit_seconds": result.fit_seconds})
+    mlflow.log_metrics(
+        {
+            "cv_expected_cost": result.cv_cost,
+            "cv_roc_auc": result.cv_auc,
+            "fit_seconds": result.fit_seconds,
+            "cv_seconds": result.cv_seconds,
+        }
+    )
     for name, (low, high) in result.intervals.items():
         mlflow.log_metrics({f"{name}_ci_low": low, f"{name}_ci_high": high})
     y, proba = sides.y_holdout, result.holdout_proba
@@ -526,7 +561,10 @@ def _log_shap(result: FamilyResult, data: LabelledData, sides: _Sides, options: 
     plots.close(fig)
 
 
-def _oracle_auc(holdout: pd.DataFrame, data: LabelledData, settings: Settings, log: Log) -> float | None:
+def _holdout_oracle_pd(
+    holdout: pd.DataFrame, data: LabelledData, settings: Settings, log: Log
+) -> np.ndarray | None:
+    """The generator's true PD per holdout row (NaN where unmatched), or ``None`` when unusable."""
     truth = oracle_probabilities(holdout, data.entity_key, settings)
     if truth is None:
         return None
@@ -535,8 +573,34 @@ def _oracle_auc(holdout: pd.DataFrame, data: LabelledData, settings: Settings, l
     if matched.sum() < len(truth) * 0.9 or y[matched].min() == y[matched].max():
         log(f"oracle: only {int(matched.sum())} of {len(truth)} holdout rows matched the truth; not reported")
         return None
-    auc = float(roc_auc_score(y[matched], truth[matched]))
+    return truth
+
+
+def _oracle_auc(
+    truth: np.ndarray | None,
+    sides: _Sides,
+    data: LabelledData,
+    results: dict[str, FamilyResult],
+    options: TrainOptions,
+    log: Log,
+) -> float | None:
+    """The oracle's holdout AUC; adds each family's bootstrap interval of its share of it."""
+    if truth is None:
+        return None
+    matched = ~np.isnan(truth)
+    y = sides.y_holdout[matched]
+    auc = float(roc_auc_score(y, truth[matched]))
     log(f"oracle AUC (generator's true PD on the same holdout): {auc:.4f}")
+    if options.bootstrap:
+        probas = {
+            name: r.holdout_proba[matched] for name, r in results.items() if r.holdout_proba is not None
+        }
+        groups = sides.holdout[data.entity_key].to_numpy()[matched]
+        intervals = auc_ratio_intervals(
+            y, probas, truth[matched], groups, n_boot=options.bootstrap, seed=options.seed
+        )
+        for name, interval in intervals.items():
+            results[name].intervals["auc_to_oracle"] = interval
     return auc
 
 
@@ -545,24 +609,26 @@ def _log_comparison(
     selected: str,
     sides: _Sides,
     oracle_auc: float | None,
-    data: LabelledData,
-    settings: Settings,
+    truth: np.ndarray | None,
 ) -> None:
+    """The comparison table of families (markdown and CSV), combined ROC/PR plots, the oracle ratio."""
     import mlflow
 
     table = pd.DataFrame(
         {
-            name: {k: r.metrics[k] for k in _TABLE_METRICS} | {"fit_seconds": r.fit_seconds}
+            name: {k: r.metrics[k] for k in _TABLE_METRICS}
+            | {"cv_expected_cost": r.cv_cost, "cv_roc_auc": r.cv_auc, "fit_seconds": r.fit_seconds}
+            | _oracle_columns(r, oracle_auc)
             for name, r in results.items()
         }
     ).T
     table["selected"] = table.index == selected
     mlflow.log_text(table.to_markdown() if _has_tabulate() else table.to_csv(), "comparison.md")
     mlflow.log_text(table.to_csv(), "comparison.csv")
+    # The same table as an MLflow table artefact: the UI shows it as a sortable grid.
+    mlflow.log_table(table.reset_index(names="family"), "comparison_table.json")
     curves = {name: (sides.y_holdout, r.holdout_proba) for name, r in results.items()}
-    oracle = oracle_probabilities(sides.holdout, data.entity_key, settings) if oracle_auc else None
-    if oracle is not None and np.isnan(oracle).any():
-        oracle = None
+    oracle = truth if truth is not None and not np.isnan(truth).any() else None
     for file_name, fig in (
         ("roc.png", plots.roc_figure(curves, oracle)),
         ("pr.png", plots.pr_figure(curves)),
@@ -572,7 +638,18 @@ def _log_comparison(
     best = results[selected].metrics
     mlflow.log_metrics({f"selected_{k}": float(best[k]) for k in _TABLE_METRICS})
     if oracle_auc:
-        mlflow.log_metrics({"oracle_auc": oracle_auc, "auc_to_oracle": best["roc_auc"] / oracle_auc})
+        mlflow.log_metrics({"oracle_auc": oracle_auc} | _oracle_columns(results[selected], oracle_auc))
+
+
+def _oracle_columns(result: FamilyResult, oracle_auc: float | None) -> dict[str, float]:
+    if not oracle_auc:
+        return {}
+    low, high = result.intervals.get("auc_to_oracle", (np.nan, np.nan))
+    return {
+        "auc_to_oracle": result.metrics["roc_auc"] / oracle_auc,
+        "auc_to_oracle_ci_low": low,
+        "auc_to_oracle_ci_high": high,
+    }
 
 
 def _has_tabulate() -> bool:

@@ -19,10 +19,20 @@ def demo(
     ),
     months: int = typer.Option(DemoOptions.months, help="Months in the window."),
     seed: int = typer.Option(DemoOptions.seed, help="Random seed."),
+    bankruptcy_rate_scale: float = typer.Option(
+        DemoOptions.bankruptcy_rate_scale, help="Multiplies the bankruptcy odds (1.0 = the generator's rate)."
+    ),
 ) -> None:
     """Run every pipeline step that exists on a small data set and say where everything went."""
     settings = get_settings()
-    options = DemoOptions(loans=loans, companies=companies, start=start, months=months, seed=seed)
+    options = DemoOptions(
+        loans=loans,
+        companies=companies,
+        start=start,
+        months=months,
+        seed=seed,
+        bankruptcy_rate_scale=bankruptcy_rate_scale,
+    )
     console.rule("[bold]creditrisk demo")
     console.print(f"data dir: {settings.data_root}")
 

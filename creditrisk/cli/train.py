@@ -26,7 +26,7 @@ def train(
     tune: int = typer.Option(0, help="Hyperparameter trials per family (0: strong defaults)."),
     tune_method: str = typer.Option("optuna", help="optuna (TPE) or random."),
     tune_timeout: float | None = typer.Option(None, help="Seconds per family for the search."),
-    cv: int = typer.Option(3, help="Grouped stratified CV folds used by tuning."),
+    cv: int = typer.Option(3, help="Grouped stratified CV folds (cross-fitting, selection, tuning)."),
     calibration: str = typer.Option("sigmoid", help="sigmoid, isotonic or none."),
     cost_ratio: float = typer.Option(5.0, help="Cost of a missed default over a false alarm."),
     exposure_col: str | None = typer.Option(None, help="Exposure (UPB) column for exposure-based cost."),
@@ -37,6 +37,9 @@ def train(
         "auto", help="Booster scale_pos_weight: auto, none, sqrt, balanced."
     ),
     holdout_fraction: float = typer.Option(0.2, help="Share of the latest observation times held out."),
+    min_holdout_events: int = typer.Option(
+        30, help="Lengthen the holdout (up to 40% of times) until this many entities in it have an event."
+    ),
     bootstrap: int = typer.Option(200, help="Bootstrap resamples for confidence intervals."),
     no_register: bool = typer.Option(False, "--no-register", help="Log the run but do not register."),
     report_json: Path | None = typer.Option(None, help="Write holdout metrics of every family here."),
@@ -73,6 +76,7 @@ def train(
         monotone=monotone,
         booster_weighting=booster_weighting,
         holdout_fraction=holdout_fraction,
+        min_holdout_positive_entities=min_holdout_events,
         bootstrap=bootstrap,
         register=not no_register,
         seed=settings.seed if seed is None else seed,
@@ -116,7 +120,7 @@ def _print_comparison(report: object) -> None:
         table.add_row(f"{name}{marker}", *[f"{row[c]:.4f}" for c in columns], f"{row['fit_seconds']:.1f}")
     if report.oracle_auc is not None:
         table.caption = f"oracle AUC {report.oracle_auc:.4f}"
-    table.caption = (table.caption or "") + " * = registered (lowest cost on calibration data)"
+    table.caption = (table.caption or "") + " * = registered (lowest out-of-fold cost in the training period)"
     console.print(table)
     decision = report.promotion
     if decision is not None:
@@ -128,7 +132,10 @@ def _print_comparison(report: object) -> None:
     from training.registry import tracking_uri
 
     uri = tracking_uri(get_settings())
-    console.print(f"MLflow run {report.run_id}; UI: .venv/bin/mlflow ui --backend-store-uri {uri}")
+    console.print(
+        f"MLflow run {report.run_id}; UI: MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false "
+        f".venv/bin/mlflow ui --workers 1 --backend-store-uri {uri}"
+    )
 
 
 @app.command("package")

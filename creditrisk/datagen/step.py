@@ -22,6 +22,7 @@ def generate_step(settings: Settings, options: DemoOptions) -> StepResult:
         start=options.window_start,
         months=options.months,
         seed=options.seed,
+        bankruptcy_rate_scale=options.bankruptcy_rate_scale,
     )
     summary = generate(config, settings, show_progress=False)
     raw = summary.raw_dir

@@ -65,3 +65,36 @@ def test_metrics_and_intervals_on_a_perfect_ranker() -> None:
     assert recall_at_fpr(y, proba, 0.05) == 1.0
     intervals = bootstrap_intervals(y, proba, 0.5, CostModel(), n_boot=30)
     assert intervals["roc_auc"] == (1.0, 1.0)
+
+
+def test_weighted_rank_metrics_equal_scikit_learn_on_the_resampled_rows() -> None:
+    """The bootstrap's one-pass metrics are exact: the same as scikit-learn on the drawn rows."""
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    from training.evaluate import RankedScores, ks_statistic, resample_weights
+
+    rng = np.random.default_rng(4)
+    y = (rng.random(500) < 0.2).astype(int)
+    proba = np.round(np.clip(0.2 + 0.3 * y + rng.normal(0, 0.2, 500), 0, 1), 2)  # ties on purpose
+    ranked = RankedScores(y, proba)
+    for groups in (None, np.repeat(np.arange(100), 5)):
+        weight = resample_weights(rng, len(y), groups)
+        drawn = np.repeat(np.arange(len(y)), weight.astype(int))
+        auc, ap, ks = ranked.metrics(weight)
+        assert auc == pytest.approx(roc_auc_score(y[drawn], proba[drawn]))
+        assert ap == pytest.approx(average_precision_score(y[drawn], proba[drawn]))
+        assert ks == pytest.approx(ks_statistic(y[drawn], proba[drawn]))
+    entity_weight = resample_weights(rng, 500, np.repeat(np.arange(100), 5))
+    assert (entity_weight.reshape(100, 5) == entity_weight.reshape(100, 5)[:, :1]).all()  # whole entities
+
+
+def test_entity_bootstrap_is_wider_than_row_bootstrap_on_clustered_rows() -> None:
+    rng = np.random.default_rng(5)
+    entity_risk = rng.normal(size=200)
+    entities = np.repeat(np.arange(200), 10)
+    y = np.repeat((rng.random(200) < 0.2).astype(int), 10)  # an entity's rows share the outcome
+    proba = 1 / (1 + np.exp(-(entity_risk[entities] + 1.2 * y - 1.5)))
+    rows = bootstrap_intervals(y, proba, 0.5, CostModel(), n_boot=200)
+    clustered = bootstrap_intervals(y, proba, 0.5, CostModel(), n_boot=200, groups=entities)
+    width = {name: hi - lo for name, (lo, hi) in rows.items()}
+    assert clustered["roc_auc"][1] - clustered["roc_auc"][0] > 2 * width["roc_auc"]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from synthetic_data import synthetic_loans
 
 from creditrisk.errors import DataError
-from training.splits import grouped_folds, grouped_holdout, out_of_time_split
+from training.splits import grouped_folds, out_of_time_split
 
 
 @pytest.fixture(scope="module")
@@ -44,12 +45,28 @@ def test_grouped_folds_keep_each_entity_in_one_fold(panel: pd.DataFrame) -> None
         assert abs(y[val_idx].mean() - y.mean()) < 0.05  # stratified
         seen.append(set(groups[val_idx]))
     assert set().union(*seen) == set(groups)
-    fit_idx, cal_idx = grouped_holdout(y, groups, fraction=0.2)
-    assert set(groups[fit_idx]).isdisjoint(groups[cal_idx])
-    assert 0.1 < len(cal_idx) / len(y) < 0.3
 
 
 def test_a_single_period_is_a_clear_error() -> None:
     frame = synthetic_loans(n_loans=20, months=1)
     with pytest.raises(DataError, match="two distinct"):
         out_of_time_split(frame, "event_timestamp", "loan_id")
+
+
+def test_a_holdout_with_too_few_events_is_lengthened_and_says_so() -> None:
+    """Rare events: 20% of the times holds few defaulters, so the window grows until it has enough."""
+    frame = synthetic_loans(n_loans=400, months=10, seed=8)
+    frame["default_12m"] = 0
+    rng = np.random.default_rng(0)
+    frame.loc[frame.index[rng.random(len(frame)) < 0.01], "default_12m"] = 1  # about 4 per month
+    asked = out_of_time_split(frame, "event_timestamp", "loan_id", 0.2, seed=1, label_col="default_12m")
+    grown = out_of_time_split(
+        frame, "event_timestamp", "loan_id", 0.2, seed=1, label_col="default_12m", min_positive_entities=8
+    )
+    assert asked.holdout_fraction == 0.2 and asked.positive_entities < 8
+    assert 0.2 < grown.holdout_fraction <= 0.4
+    assert grown.positive_entities >= 8 or grown.holdout_fraction == 0.4
+    assert grown.positive_entities > asked.positive_entities
+    train, holdout = frame.iloc[grown.train], frame.iloc[grown.holdout]
+    assert set(train["loan_id"]).isdisjoint(holdout["loan_id"])
+    assert train["event_timestamp"].max() < grown.cutoff <= holdout["event_timestamp"].min()
