@@ -88,17 +88,21 @@ class PredictionRecord:
     latency_ms: float
 
 
-def _json_safe(value: Any) -> Any:
-    """Features as JSON DuckDB can parse: NaN/inf become null, numpy scalars plain Python."""
+def plain_value(value: Any) -> Any:
+    """A feature value as plain Python: numpy scalars unwrapped, NaN/inf as None (JSON has neither)."""
     if value is None:
         return None
     if hasattr(value, "item"):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
         return None
-    if isinstance(value, datetime):
-        return value.isoformat()
     return value
+
+
+def _json_safe(value: Any) -> Any:
+    """Features as JSON DuckDB can parse: plain values, datetimes as ISO strings."""
+    value = plain_value(value)
+    return value.isoformat() if isinstance(value, datetime) else value
 
 
 def features_json(features: dict[str, Any]) -> str:

@@ -8,7 +8,6 @@ other_contributions`` is exactly the model output in the explanation's space.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from serving.models import ServedModel, probability_from_output
+from serving.prediction_log import plain_value
 
 
 @dataclass
@@ -29,16 +29,6 @@ class EntityScore:
     threshold: float | None = None
     explanation: dict[str, Any] | None = None
     features: dict[str, Any] = field(default_factory=dict)
-
-
-def _plain(value: Any) -> Any:
-    if value is None:
-        return None
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def score_frame(
@@ -80,7 +70,7 @@ def score_frame(
         top = [
             {
                 "feature": contrib_names[j],
-                "value": _plain(records[n].get(contrib_names[j]))
+                "value": plain_value(records[n].get(contrib_names[j]))
                 if contrib_names[j] in value_columns
                 else None,
                 "contribution": float(values[j]),
@@ -103,6 +93,6 @@ def score_frame(
                 "top_contributions": top,
                 "other_contributions": total - shown,
             },
-            features={name: _plain(value) for name, value in records[n].items()},
+            features={name: plain_value(value) for name, value in records[n].items()},
         )
     return results

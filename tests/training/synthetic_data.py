@@ -89,8 +89,15 @@ def monotone_context(y: np.ndarray) -> FitContext:
     )
 
 
-def artifact_for(estimator: object, calibrator: object, panel: pd.DataFrame, family: str) -> CreditRiskModel:
-    """A loan-default artifact around a fitted family, as the explanation tests need it."""
+def artifact_for(
+    estimator: object,
+    calibrator: object,
+    panel: pd.DataFrame,
+    family: str,
+    threshold: float = 0.2,
+    background_rows: int = 60,
+) -> CreditRiskModel:
+    """A loan-default artifact around a fitted family, as the explanation and registry tests need it."""
     return CreditRiskModel(
         model_name="loan_default",
         feature_service="loan_default_v1",
@@ -99,8 +106,8 @@ def artifact_for(estimator: object, calibrator: object, panel: pd.DataFrame, fam
         feature_types=FEATURE_TYPES,
         estimator=estimator,
         calibrator=calibrator,
-        threshold=0.2,
+        threshold=threshold,
         cost_ratio=5.0,
-        background=panel.head(60),
+        background=panel.head(background_rows),
         family=family,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from synthetic_data import FEATURE_TYPES, synthetic_loans
+from synthetic_data import FEATURE_TYPES, artifact_for, synthetic_loans
 
 from creditrisk.errors import ConfigurationError, DataError
 from creditrisk.settings import Settings
@@ -34,19 +34,7 @@ def _artifact(frame: pd.DataFrame, threshold: float, n_estimators: int = 60) -> 
     ctx = FitContext(int(y.sum()), int(len(y) - y.sum()))
     pipeline = fit_family("lgbm", X, y, FEATURE_TYPES, ctx, {"n_estimators": n_estimators})
     calibrator = Calibrator("sigmoid").fit(pipeline.predict_proba(X)[:, 1], y)
-    return CreditRiskModel(
-        model_name="loan_default",
-        feature_service="loan_default_v1",
-        entity_key="loan_id",
-        feature_names=list(FEATURE_TYPES),
-        feature_types=FEATURE_TYPES,
-        estimator=pipeline,
-        calibrator=calibrator,
-        threshold=threshold,
-        cost_ratio=5.0,
-        background=X.head(50),
-        family="lgbm",
-    )
+    return artifact_for(pipeline, calibrator, X, "lgbm", threshold=threshold, background_rows=50)
 
 
 def _log_and_register(settings: Settings, model: CreditRiskModel, holdout: pd.DataFrame):
