@@ -105,6 +105,9 @@ class OnlineReader:
         self._on_demand = odfvs
         self._request_fields = request_fields
         self.stored_views = {v.name: list(v.served) for v in views if v.served}
+        self._reads = {v.name: v.read for v in views}
+        #: the answer's keys in Feast's order: each feature, then its timestamp column
+        self._result_order = [key for name in self.features for key in (name, name + TIMESTAMP_POSTFIX)]
 
     def read(self, ids: list[Any], request_data: dict[str, Any] | None = None) -> dict[str, list[Any]]:
         """Per feature of the service, one value per id (request order, duplicates kept), and
@@ -152,14 +155,12 @@ class OnlineReader:
             for odfv in self._on_demand:
                 inputs = {self.join_key: list(ids), **request}
                 for source in odfv.sources:
-                    for view in self._views:
-                        if view.name == source:
-                            inputs.update({name: all_values[name] for name in view.read})
+                    inputs.update({name: all_values[name] for name in self._reads[source]})
                 transformed = odfv.view.transform_dict(inputs)
                 for name in odfv.served:
                     protos = python_values_to_proto_values(_as_list(transformed[name]), odfv.types[name])
                     out[name] = [feast_value_type_to_python_type(v) for v in protos]
-        return {name: out[name] for name in self._result_order() if name in out}
+        return {name: out[name] for name in self._result_order if name in out}
 
     def _request_values(self, request_data: dict[str, Any], n: int) -> dict[str, list[Any]]:
         """Request fields as the on-demand views see them after Feast's protobuf round trip."""
@@ -173,12 +174,6 @@ class OnlineReader:
             protos = python_values_to_proto_values([request_data[name]] * n)
             values[name] = [feast_value_type_to_python_type(v) for v in protos]
         return values
-
-    def _result_order(self) -> list[str]:
-        order = []
-        for name in self.features:
-            order += [name, name + TIMESTAMP_POSTFIX]
-        return order
 
 
 def _as_list(values: Any) -> list[Any]:
