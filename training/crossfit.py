@@ -59,18 +59,28 @@ def cross_fit(
     """Out-of-fold probabilities from one fit per fold, then the refit on every row."""
     if family in BOOSTERS:
         return _cross_fit_booster(family, X, y, folds, feature_types, ctx, params, on_fold)
-    oof = np.full(len(y), np.nan)
-    fold_auc = []
-    for number, (fit_idx, val_idx) in enumerate(folds):
+    models = []
+    for number, (fit_idx, _) in enumerate(folds):
         if on_fold:
             on_fold(number)
-        model = fit_family(family, X.iloc[fit_idx], y[fit_idx], feature_types, ctx, params)
-        oof[val_idx] = model.predict_proba(X.iloc[val_idx])[:, 1]
+        models.append(fit_family(family, X.iloc[fit_idx], y[fit_idx], feature_types, ctx, params))
+    oof, fold_auc = _out_of_fold(y, folds, lambda fold, rows: models[fold].predict_proba(X.iloc[rows])[:, 1])
+    pipeline = fit_family(family, X, y, feature_types, ctx, params)
+    return CrossFit(pipeline, oof, fold_auc)
+
+
+def _out_of_fold(
+    y: np.ndarray, folds: Folds, predict: Callable[[int, np.ndarray], np.ndarray]
+) -> tuple[np.ndarray, list[float]]:
+    """Each row's prediction from the fold model that did not see it, and each fold's AUC."""
+    oof = np.full(len(y), np.nan)
+    fold_auc = []
+    for fold, (_, val_idx) in enumerate(folds):
+        oof[val_idx] = predict(fold, val_idx)
         fold_auc.append(_auc(y[val_idx], oof[val_idx]))
     if np.isnan(oof).any():
         raise ValueError("the folds do not cover every training row")
-    pipeline = fit_family(family, X, y, feature_types, ctx, params)
-    return CrossFit(pipeline, oof, fold_auc)
+    return oof, fold_auc
 
 
 def _auc(y: np.ndarray, proba: np.ndarray) -> float:
@@ -103,11 +113,9 @@ def _cross_fit_booster(
         models.append(model)
         curves.append(validation_curve(model))
     rounds = best_common_round(curves)
-    oof = np.full(len(y), np.nan)
-    fold_auc = []
-    for model, (_, val_idx) in zip(models, folds, strict=True):
-        oof[val_idx] = predict_at_round(model, X.iloc[val_idx], rounds)
-        fold_auc.append(_auc(y[val_idx], oof[val_idx]))
+    oof, fold_auc = _out_of_fold(
+        y, folds, lambda fold, rows: predict_at_round(models[fold], X.iloc[rows], rounds)
+    )
     pipeline = fit_family(family, X, y, feature_types, ctx, params, rounds=rounds)
     return CrossFit(pipeline, oof, fold_auc, rounds)
 
