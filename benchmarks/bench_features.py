@@ -255,6 +255,21 @@ def _online(settings: Settings, ids: list[str], months: int, work: Path, repeats
     return out
 
 
+def _materialize_measurement(settings: Settings, end: datetime, loans: int, feature_rows: int) -> Measurement:
+    """Our materialisation into the settings' online store against Feast's own, as one row."""
+    ours, feast = _materialize(settings, end)
+    return Measurement(
+        NAME,
+        f"materialize {loans:,} loans into {settings.online_store}",
+        "seconds",
+        ours,
+        "s",
+        baseline_name="Feast FeatureStore.materialize (same range)",
+        baseline_value=feast,
+        notes=f"origination + performance views over {feature_rows:,} source rows",
+    )
+
+
 def _materialize(settings: Settings, end: datetime) -> tuple[float, float]:
     """Seconds for our first-run materialisation, then for Feast's own over the same range."""
     from creditrisk.features.materialize import materialize, source_time_range
@@ -319,19 +334,7 @@ def run(ctx: BenchContext) -> list[Measurement]:
     )
 
     end = datetime(2031, 1, 1, tzinfo=UTC)
-    ours_m, feast_m = _materialize(sqlite, end)
-    out.append(
-        Measurement(
-            NAME,
-            f"materialize {loans:,} loans into sqlite",
-            "seconds",
-            ours_m,
-            "s",
-            baseline_name="Feast FeatureStore.materialize (same range)",
-            baseline_value=feast_m,
-            notes=f"origination + performance views over {feature_rows:,} source rows",
-        )
-    )
+    out.append(_materialize_measurement(sqlite, end, loans, feature_rows))
     out += _online(sqlite, ids, months, ctx.scratch("serve"), repeats)
 
     redis_url = _redis_url()
@@ -342,18 +345,6 @@ def run(ctx: BenchContext) -> list[Measurement]:
     redis_settings = Settings(data_dir=redis_settings_dir / "data", online_store="redis", redis_url=redis_url)
     shutil.copytree(sqlite.marts_dir, redis_settings.marts_dir, dirs_exist_ok=True)
     apply_definitions(redis_settings)
-    ours_m, feast_m = _materialize(redis_settings, end)
-    out.append(
-        Measurement(
-            NAME,
-            f"materialize {loans:,} loans into redis",
-            "seconds",
-            ours_m,
-            "s",
-            baseline_name="Feast FeatureStore.materialize (same range)",
-            baseline_value=feast_m,
-            notes=f"origination + performance views over {feature_rows:,} source rows",
-        )
-    )
+    out.append(_materialize_measurement(redis_settings, end, loans, feature_rows))
     out += _online(redis_settings, ids, months, ctx.scratch("serve"), repeats)
     return out
