@@ -256,3 +256,16 @@ def test_source_with_a_column_named_like_duckdb_row_numbers_uses_builtin(twin_st
     expected, actual = both_results(twin_stores, entity_df, ["customer_stats:amount"])
     assert_same_result(expected, actual)
     assert actual["amount"].tolist() == [1.0]
+
+
+def test_to_df_numbers_rows_from_zero_like_builtin_whatever_the_entity_index(twin_stores: TwinStores) -> None:
+    """``to_df`` skips Feast's ``reset_index`` copy; the index must still be 0..n-1, as built-in's."""
+    twin_stores.write_sources(customer_rows([(1, 0, 0, 1.0, 1)]), DEFAULT_MERCHANTS, DEFAULT_PAIRS)
+    entity_df = entities([(1, "m1", 3, 0.0), (1, "m1", 4, 0.0), (2, "m2", 5, 0.0)]).set_axis([30, 10, 20])
+    features = ["customer_stats:amount", "merchant_risk:risk"]
+    job = twin_stores.asof.get_historical_features(entity_df=entity_df, features=features)
+    frame = job.to_df()
+    assert isinstance(frame.index, pd.RangeIndex) and frame.index.equals(pd.RangeIndex(3))
+    builtin = twin_stores.builtin.get_historical_features(entity_df=entity_df, features=features).to_df()
+    pd.testing.assert_index_equal(frame.index, builtin.index, exact=True)
+    pd.testing.assert_frame_equal(frame, job.to_arrow().to_pandas())
