@@ -221,9 +221,9 @@ def _numeric_block(X: pd.DataFrame, names: list[str]) -> np.ndarray:
         return X[names].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
-def _category_array(series: pd.Series) -> np.ndarray:
+def _category_array(series: pd.Series | np.ndarray) -> np.ndarray:
     """Categorical values as a string array, missing mapped to one explicit level."""
-    values = series.to_numpy(dtype=object)
+    values = series if isinstance(series, np.ndarray) else series.to_numpy(dtype=object)
     missing = pd.isna(values)
     if missing.any():
         values = values.copy()
