@@ -85,8 +85,9 @@ class ForestShap:
         self.nan_follows = np.asarray(nan_follows, dtype=np.bool_)
         max_depth = int(np.diff(self.leaf_start).max(initial=0))
         self.gauss_u, self.gauss_w = _gauss_tables(max_depth)
-        # Per path feature and quadrature node, the agreeing factor u + (1-u) z and its inverse
-        # do not depend on x: computed here, the per-row loops only multiply and add.
+        # Per path feature and quadrature node, the agreeing factor u + (1-u) z does not depend
+        # on x: its ratio to z (what agreeing changes in K) and its inverse are computed here, so
+        # the per-row loops only multiply and add.
         depth = np.diff(self.leaf_start)
         pair_depth = np.repeat(depth, depth)
         pair_nodes = (pair_depth + 1) // 2
