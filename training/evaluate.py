@@ -223,9 +223,8 @@ def bootstrap_intervals(
     y = np.asarray(y).astype(int)
     proba = np.asarray(proba, dtype=float)
     rng = np.random.default_rng(seed)
-    fn_cost, fp_cost = cost.costs(len(y), exposure)
     flagged = proba >= threshold
-    row_cost = fn_cost * ((y == 1) & ~flagged) + fp_cost * ((y == 0) & flagged)
+    row_cost = row_costs(y, proba, threshold, cost, exposure)
     squared_error = (proba - y) ** 2
     ranked = RankedScores(y, proba)
     samples: dict[str, list[float]] = {name: [] for name in BOOTSTRAPPED}
@@ -241,6 +240,14 @@ def bootstrap_intervals(
         samples["brier"].append(float(weight @ squared_error / total))
         samples["recall"].append(float(weight @ (flagged & (y == 1)) / (weight @ (y == 1))))
         samples["expected_cost"].append(float(weight @ row_cost / total))
+    return percentile_intervals(samples, level)
+
+
+def percentile_intervals(
+    samples: dict[str, list[float]], level: float = 0.95
+) -> dict[str, tuple[float, float]]:
+    """The central ``level`` percentile interval of each named list of bootstrap values (empty lists
+    are left out: every resample lacked a class)."""
     alpha = (1 - level) / 2
     return {
         name: (float(np.quantile(values, alpha)), float(np.quantile(values, 1 - alpha)))

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from creditrisk.settings import Settings
-from training.evaluate import RankedScores, resample_weights
+from training.evaluate import RankedScores, percentile_intervals, resample_weights
 
 TRUTH_FILES = {
     "loan_id": ("loan_month_truth.parquet", "reporting_month"),
@@ -97,9 +97,4 @@ def auc_ratio_intervals(
             metrics = scores.metrics(weight)
             assert metrics is not None  # same labels and weights as the oracle's
             ratios[name].append(metrics[0] / oracle_metrics[0])
-    alpha = (1 - level) / 2
-    return {
-        name: (float(np.quantile(values, alpha)), float(np.quantile(values, 1 - alpha)))
-        for name, values in ratios.items()
-        if values
-    }
+    return percentile_intervals(ratios, level)
