@@ -30,7 +30,7 @@ import pyarrow as pa
 
 from creditrisk.errors import DataError
 from creditrisk.features.models import REQUEST_TIME_FIELD, get_model_spec
-from creditrisk.features.online_reader import OnlineReader
+from creditrisk.features.online_reader import TIMESTAMP_POSTFIX, OnlineReader
 from creditrisk.features.store import get_feature_store, require_applied
 from creditrisk.settings import Settings
 
@@ -135,7 +135,7 @@ def read_online(store, model: str, ids: list[str], as_of: datetime | None = None
     missing_by_view: dict[str, np.ndarray] = {}
     hidden: dict[str, np.ndarray] = {}
     for view, names in layout.stored.items():
-        seconds = np.asarray(raw[f"{names[0]}__ts"], dtype="int64")
+        seconds = np.asarray(raw[names[0] + TIMESTAMP_POSTFIX], dtype="int64")
         missing = seconds <= 0  # Feast reports "no value" as the epoch
         ttl = layout.ttl_seconds[view]
         expired = (now - seconds > ttl) if ttl else np.zeros(len(ids), dtype=bool)

@@ -24,7 +24,6 @@ rules stay in :mod:`creditrisk.features.online`, applied to this output exactly 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 TIMESTAMP_POSTFIX = "__ts"
@@ -178,10 +177,3 @@ class OnlineReader:
 
 def _as_list(values: Any) -> list[Any]:
     return values if isinstance(values, list) else list(values)
-
-
-def request_time(as_of: datetime) -> dict[str, datetime]:
-    """The request data of this project's on-demand views: the decision time."""
-    from creditrisk.features.models import REQUEST_TIME_FIELD
-
-    return {REQUEST_TIME_FIELD: as_of}
