@@ -415,9 +415,9 @@ def _train_one(
         if fits.rounds is not None:
             params["n_estimators"] = fits.rounds
         total = time.perf_counter() - started
-        # The refit sees all rows, each fold (k-1)/k of them: split the time in that proportion.
-        k = len(sides.folds)
-        fit_seconds = total / (1 + (k - 1))
+        # The refit sees all rows and each of the k folds (k-1)/k of them, k fits' worth in all:
+        # the refit's share is 1/k of the time.
+        fit_seconds = total / len(sides.folds)
         cv_seconds = total - fit_seconds
     calibrator = Calibrator(options.calibration).fit(oof, sides.y_train)
     oof_calibrated = calibrator.transform(oof)
