@@ -100,7 +100,7 @@ class ForestShap:
         self.agree_ratio = agree_factor / self.zero[node_pair]
         self.leaf_scale = np.asarray(reach, dtype=np.float64)  # prod z over each leaf's path
         #: E[f]: the leaves' values weighted by the covers' probability of reaching them
-        self.base = float(self.leaf_value @ np.asarray(reach, dtype=np.float64))
+        self.base = float(self.leaf_value @ self.leaf_scale)
 
     def contributions(self, X: np.ndarray) -> np.ndarray:
         """SHAP values, one row per row of ``X`` and one column per input feature."""
