@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+from collections.abc import Callable
 
 import pandas as pd
 import pytest
@@ -50,6 +52,26 @@ def redis_url() -> str:
     if url is None:
         pytest.skip("Redis not running (start it with `make redis`)")
     return url
+
+
+@pytest.fixture
+def redis_copy(materialized_settings: Settings, redis_url: str, tmp_path) -> Callable[[int], Settings]:
+    """Make settings for the crafted marts with Redis database ``db`` (emptied first) as the online
+    store, the repo applied and nothing materialised yet."""
+
+    def make(db: int) -> Settings:
+        import redis
+
+        host, port = redis_url.split(":")
+        redis.Redis(host=host, port=int(port), db=db).flushdb()
+        settings = Settings(
+            data_dir=tmp_path / "data", online_store="redis", redis_url=f"{redis_url},db={db}"
+        )
+        shutil.copytree(materialized_settings.marts_dir, settings.marts_dir)
+        apply_definitions(settings)
+        return settings
+
+    return make
 
 
 def frame_of(rows: list[tuple[str, str]], key: str = "loan_id") -> pd.DataFrame:

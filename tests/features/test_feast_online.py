@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -102,14 +101,13 @@ def test_materialize_names_a_missing_mart(tmp_path) -> None:
         materialize(settings, views=["nope"])
 
 
-def test_redis_online_store_equals_sqlite(materialized_settings: Settings, redis_url: str, tmp_path) -> None:
+def test_redis_online_store_equals_sqlite(
+    materialized_settings: Settings, redis_url: str, redis_copy
+) -> None:
     import redis
 
     host, port = redis_url.split(":")
-    redis.Redis(host=host, port=int(port), db=7).flushdb()
-    settings = Settings(data_dir=tmp_path / "data", online_store="redis", redis_url=f"{redis_url},db=7")
-    shutil.copytree(materialized_settings.marts_dir, settings.marts_dir)
-    apply_definitions(settings)
+    settings = redis_copy(7)
     materialize(settings, end=datetime(2021, 1, 1, tzinfo=UTC))
     assert redis.Redis(host=host, port=int(port), db=7).dbsize() > 0
     for model, ids in [("loan_default", ["L1", "L2", "L3", "nope"]), ("company_bankruptcy", ["C1", "C2"])]:

@@ -8,7 +8,6 @@ on-demand views see it.
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime
 
 import pytest
@@ -16,7 +15,7 @@ import pytest
 from creditrisk.features.materialize import materialize
 from creditrisk.features.models import get_model_spec
 from creditrisk.features.online_reader import TIMESTAMP_POSTFIX, OnlineReader
-from creditrisk.features.store import apply_definitions, get_feature_store
+from creditrisk.features.store import get_feature_store
 from creditrisk.settings import Settings
 
 CASES = [
@@ -50,14 +49,8 @@ def test_reader_equals_feast_on_sqlite(
     assert_reader_equals_feast(materialized_settings, model, ids, as_of)
 
 
-def test_reader_equals_feast_on_redis(materialized_settings: Settings, redis_url: str, tmp_path) -> None:
-    import redis
-
-    host, port = redis_url.split(":")
-    redis.Redis(host=host, port=int(port), db=8).flushdb()
-    settings = Settings(data_dir=tmp_path / "data", online_store="redis", redis_url=f"{redis_url},db=8")
-    shutil.copytree(materialized_settings.marts_dir, settings.marts_dir)
-    apply_definitions(settings)
+def test_reader_equals_feast_on_redis(redis_copy) -> None:
+    settings = redis_copy(8)
     end = datetime(2021, 1, 1, tzinfo=UTC)
     materialize(settings, views=["loan_origination", "company_financials"], end=end)
     for model, ids, as_of in CASES:
