@@ -16,12 +16,12 @@ from typing import Protocol
 import duckdb
 import pyarrow as pa
 
-from creditrisk.feast_asof import sql
+from creditrisk.feast_asof import layouts, sql
 
 
 class Plan(Protocol):
-    def statements(self) -> list[str]:
-        """The SQL the plan runs, in order (what ``RetrievalJob.to_sql`` shows)."""
+    def statements(self, con: duckdb.DuckDBPyConnection) -> list[str]:
+        """The SQL the plan runs on ``con``, in order (what ``RetrievalJob.to_sql`` shows)."""
         ...
 
     def execute(self, con: duckdb.DuckDBPyConnection) -> pa.Table:
@@ -35,7 +35,7 @@ class QueryPlan:
 
     query: str
 
-    def statements(self) -> list[str]:
+    def statements(self, con: duckdb.DuckDBPyConnection) -> list[str]:
         return [self.query]
 
     def execute(self, con: duckdb.DuckDBPyConnection) -> pa.Table:
@@ -44,25 +44,39 @@ class QueryPlan:
 
 @dataclass(frozen=True)
 class PointInTimePlan:
-    """The point-in-time join of ``entity`` (entity rows plus ``sql.ROW_ID``) with feature views."""
+    """The point-in-time join of ``entity`` (entity rows plus ``sql.ROW_ID``) with feature views.
+
+    The join's encoding is chosen when it runs, from the data (``layouts.view_layout``), so
+    the statements depend on the connection's view of the files: ``statements`` reads the
+    same data to show them.
+    """
 
     entity: pa.Table
     entity_columns: list[str]
-    matches_sql: str | None
-    features_sql: str | None
+    event_timestamp_column: str
+    views: list[sql.ViewJoin]
 
-    def statements(self) -> list[str]:
-        steps = [self.matches_sql, self.features_sql, sql.entity_sql(self.entity_columns)]
-        return [step for step in steps if step]
+    def _join_statements(self, con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
+        """Register the entity rows, choose each view's encoding; the match and fetch SQL."""
+        con.register(sql.ENTITY_RELATION, self.entity)
+        if not self.views:
+            return None
+        chosen = [layouts.view_layout(con, view) for view in self.views]
+        return sql.matches_sql(self.event_timestamp_column, self.views, chosen), sql.features_sql(self.views)
+
+    def statements(self, con: duckdb.DuckDBPyConnection) -> list[str]:
+        steps = list(self._join_statements(con) or ())
+        return [*steps, sql.entity_sql(self.entity_columns)]
 
     def execute(self, con: duckdb.DuckDBPyConnection) -> pa.Table:
-        con.register(sql.ENTITY_RELATION, self.entity)
+        join = self._join_statements(con)
         features = None
-        if self.matches_sql and self.features_sql:
+        if join:
+            matches_sql, features_sql = join
             # The matches' order is irrelevant and the features query sorts explicitly.
             con.execute("SET preserve_insertion_order = false")
-            con.execute(self.matches_sql)
-            features = con.execute(self.features_sql).to_arrow_table()
+            con.execute(matches_sql)
+            features = con.execute(features_sql).to_arrow_table()
             con.execute(f"DROP TABLE {sql.MATCHES}")
         con.execute("SET preserve_insertion_order = true")
         entity = con.execute(sql.entity_sql(self.entity_columns)).to_arrow_table()

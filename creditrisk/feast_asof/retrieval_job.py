@@ -97,7 +97,12 @@ class AsofRetrievalJob(RetrievalJob):
         return frame
 
     def to_sql(self) -> str:
-        return ";\n\n".join(self.plan.statements())
+        """The statements as they would run now (the join's encoding depends on the data)."""
+        con = connect(self.threads, self.memory_limit)
+        try:
+            return ";\n\n".join(self.plan.statements(con))
+        finally:
+            con.close()
 
     @property
     def full_feature_names(self) -> bool:

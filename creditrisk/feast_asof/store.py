@@ -142,12 +142,11 @@ def _point_in_time_plan(
     entity_df: pd.DataFrame, event_timestamp_col: str, views: list[sql.ViewJoin]
 ) -> PointInTimePlan:
     """Match, fetch, and line up (see ``plans.py``); views asking for no feature add nothing."""
-    views = [view for view in views if view.features]
     return PointInTimePlan(
         entity=_entity_relation(entity_df),
         entity_columns=list(entity_df.columns),
-        matches_sql=sql.matches_sql(event_timestamp_col, views) if views else None,
-        features_sql=sql.features_sql(views) if views else None,
+        event_timestamp_column=event_timestamp_col,
+        views=[view for view in views if view.features],
     )
 
 

@@ -62,8 +62,8 @@ def run_plan(paths: list[str], entity: pd.DataFrame, ttl: timedelta | None, *, c
     plan = PointInTimePlan(
         entity=table,
         entity_columns=list(entity.columns),
-        matches_sql=sql.matches_sql("ts", [view]),
-        features_sql=sql.features_sql([view]),
+        event_timestamp_column="ts",
+        views=[view],
     )
     con = connect(threads=2)
     try:
