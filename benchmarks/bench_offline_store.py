@@ -17,7 +17,9 @@ Cases (entity rows x feature rows; ~120 monthly rows per loan, ~12 entity rows p
 
 Every run is its own subprocess, so peak RSS (``wait4``'s ``ru_maxrss``) belongs to one store;
 CPU seconds (user + system of all its threads during the timed call) are reported beside wall
-time, as they depend less on what else runs on a shared machine.
+time, as they depend less on what else runs on a shared machine. Every run starts with its
+input files in the OS page cache (read once before it), and the ASOF store's figure is the
+median of ``ASOF_RUNS`` runs.
 The built-in store needs ~22 GB at 1.2M x 12M on a shared 24 GB machine, so a watchdog kills a
 run whose RSS passes ``CREDITRISK_BENCH_MEMORY_CAP_GB`` (default 16, held to 3/4 of the memory
 available at the start) or that runs past
@@ -56,6 +58,10 @@ MONTHS = 120
 TTL_DAYS = 92
 LONG_TTL_DAYS = 41 * 365
 ENTITY_ROWS_PER_LOAN = 12
+#: Runs of the ASOF store per case (the median is reported); a few seconds each, so repeating
+#: costs little and keeps one noisy run on a shared machine out of the ratio. The built-in
+#: store runs once: its minute-long runs average their own noise.
+ASOF_RUNS = 3
 
 
 @dataclass
@@ -179,6 +185,33 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
+def warm_page_cache(*paths: Path) -> None:
+    """Read the input files once so every run starts with them in the OS page cache.
+
+    Without it a run's time depends on what ran before: after the built-in store's 20 GB the
+    kernel had dropped the 600 MB feature file, and the next ASOF run took 5.9 s instead of 3.9 s.
+    """
+    for path in paths:
+        with open(path, "rb") as handle:
+            while handle.read(1 << 24):
+                pass
+
+
+def median_run(spec: dict, cap_mb: float, timeout_s: float, runs: int, inputs: list[Path]) -> RunResult:
+    """``runs`` fresh-process runs, each from a warm page cache: the median by wall time, with
+    the highest peak memory of all of them."""
+    results = []
+    for _ in range(runs):
+        warm_page_cache(*inputs)
+        results.append(run_worker(spec, cap_mb, timeout_s))
+    finished = sorted((r for r in results if r.seconds is not None), key=lambda r: r.seconds or 0.0)
+    if len(finished) < len(results):
+        return next(r for r in results if r.seconds is None)
+    chosen = finished[len(finished) // 2]
+    chosen.peak_rss_mb = max(r.peak_rss_mb for r in results)
+    return chosen
+
+
 def run_worker(spec: dict, cap_mb: float, timeout_s: float) -> RunResult:
     """Run one measurement in a child; kill it past the memory cap or the time limit."""
     command = [sys.executable, "-m", "benchmarks._offline_store_worker", json.dumps(spec)]
@@ -293,7 +326,8 @@ def measure_retrieval(
             "ttl_days": ttl_days,
             "width": width,
         }
-        results[name] = run_worker(spec, cap_mb, timeout_s)
+        runs = ASOF_RUNS if name == "asof" else 1
+        results[name] = median_run(spec, cap_mb, timeout_s, runs, [features, entities])
     target = ">= 20x faster, < 3 GB" if entity_rows == 1_200_000 else ""
     return _pair(case, "training set", results["asof"], results["builtin"], target)
 
@@ -371,7 +405,7 @@ def run(ctx: BenchContext) -> list[Measurement]:
             "entities": loans,
             "end": end,
         }
-        runs[name] = run_worker(spec, cap_mb, timeout_s)
+        runs[name] = median_run(spec, cap_mb, timeout_s, ASOF_RUNS if name == "asof" else 1, [features])
     case = f"materialize 100k loans from {loans * months / 1e6:g}M rows to SQLite"
     measurements += _pair(
         case,
