@@ -12,9 +12,9 @@ connection, show when narrower ones give the same answer:
   divides every value (a day for month-end marts), multiply to less than 2^62.
 
 Measured on 1.2M entity rows x 12M feature rows (string loan ids, day-aligned times), the
-join took 1.35 s with the exact-for-any-data encoding and 0.77 s with both narrow ones; the two
-reads cost ~0.1 s. When a check fails the exact general encoding is used, so the answer never
-depends on the check.
+match step took 1.57 s with the encoding exact for any data, 1.39 s with the packed key alone
+and 1.14 s with both narrow ones; the two reads cost ~0.25 s. When a check fails the general
+encoding is used, so the answer never depends on the check.
 """
 
 from __future__ import annotations
