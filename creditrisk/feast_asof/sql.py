@@ -146,8 +146,8 @@ class OrderPacking:
     created_steps + 2`` exceeds every offset. The key orders exactly as ``(event, created)``, and
     ``event_us <= t`` holds exactly when ``event_index <= floor((t - event_min) / event_unit)``,
     so entity times need no unit. It exists only when the largest key stays under 2^62
-    (``fits``); otherwise the HUGEINT key of ``_packed_order`` is used. Measured on 1.2M x 12M,
-    the ASOF join's sort costs ~25% less on this key than on the HUGEINT one.
+    (``fits``); otherwise the HUGEINT key of ``_packed_order`` is used. Measured on 1.2M x 12M
+    (string keys), the match step took 1.39 s on this key against 1.57 s on the HUGEINT one.
     """
 
     event_min: int
