@@ -42,6 +42,17 @@ def connect(threads: int | None = None, memory_limit: str | None = None) -> duck
     return con
 
 
+def to_pandas(table: pa.Table) -> pd.DataFrame:
+    """``table.to_pandas()`` with the frame's blocks allocated by the C library's ``malloc``.
+
+    The same frame either way; only the allocator differs. pyarrow's default pool (mimalloc)
+    hands a fresh process new pages for every large block, and faulting them in dominated the
+    conversion: 1.2M x 37 columns took 0.52 s through it and 0.18-0.23 s through the system
+    pool (jemalloc was as fast; it is not built into every pyarrow), measured in fresh processes.
+    """
+    return table.to_pandas(memory_pool=pa.system_memory_pool())
+
+
 class AsofRetrievalJob(RetrievalJob):
     """DuckDB statements over Parquet files and in-memory Arrow tables, run on demand."""
 
@@ -77,7 +88,7 @@ class AsofRetrievalJob(RetrievalJob):
             con.close()
 
     def _to_df_internal(self, timeout: int | None = None) -> pd.DataFrame:
-        return self._to_arrow_internal(timeout).to_pandas()
+        return to_pandas(self._to_arrow_internal(timeout))
 
     def to_df(
         self, validation_reference: ValidationReference | None = None, timeout: int | None = None
@@ -90,7 +101,7 @@ class AsofRetrievalJob(RetrievalJob):
         numbers the rows from zero; the reset runs only when it would change something (an
         on-demand transform could hand back a table with a stored index).
         """
-        frame = self.to_arrow(validation_reference=validation_reference, timeout=timeout).to_pandas()
+        frame = to_pandas(self.to_arrow(validation_reference=validation_reference, timeout=timeout))
         index = frame.index
         if not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1):
             frame = frame.reset_index(drop=True)
