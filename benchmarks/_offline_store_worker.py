@@ -18,6 +18,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from benchmarks.rss import peak_rss_mb
+
 BASE_TIME = datetime(2015, 1, 1, tzinfo=UTC)
 FEATURE_TTL = timedelta(days=92)
 #: The narrow view's features and their types ("float64" or "int64").
@@ -113,10 +115,6 @@ def cpu_seconds() -> float:
     """User + system CPU of this process so far, all threads (DuckDB's included)."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def historical(spec: dict) -> dict:

@@ -26,6 +26,7 @@ from benchmarks.harness import BenchContext, Measurement
 _CHILD = """
 import json, resource, sys, time
 from pathlib import Path
+from benchmarks.rss import peak_rss_mb
 from creditrisk.datagen import GeneratorConfig, generate
 from creditrisk.settings import Settings
 loans, root, workers = int(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
@@ -36,7 +37,7 @@ usage = resource.getrusage(resource.RUSAGE_SELF)
 children = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"seconds": time.perf_counter() - started, "rows": summary.performance_rows,
                   "cpu_seconds": usage.ru_utime + usage.ru_stime + children.ru_utime + children.ru_stime,
-                  "peak_rss_mb": max(usage.ru_maxrss, children.ru_maxrss) / 1024}))
+                  "peak_rss_mb": max(peak_rss_mb(), children.ru_maxrss / 1024)}))
 """
 
 

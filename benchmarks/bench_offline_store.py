@@ -15,7 +15,7 @@ Cases (entity rows x feature rows; ~120 monthly rows per loan, ~12 entity rows p
   ``pull_latest_features: true`` and its batch engine (the project's setting, which writes the
   same SQLite rows; see ``creditrisk/feast_asof/online_write.py``).
 
-Every run is its own subprocess, so peak RSS (``wait4``'s ``ru_maxrss``) belongs to one store;
+Every run is its own subprocess, so peak RSS (the worker's ``VmHWM``) belongs to one store;
 CPU seconds (user + system of all its threads during the timed call) are reported beside wall
 time, as they depend less on what else runs on a shared machine. Every run starts with its
 input files in the OS page cache (read once before it), and the ASOF store's figure is the
@@ -221,8 +221,8 @@ def run_worker(spec: dict, cap_mb: float, timeout_s: float) -> RunResult:
         failure = None
         sampled_peak = 0.0
         while True:
-            # wait4 (not poll) reaps the child and gives its own rusage: ru_maxrss is its peak.
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            # wait4 (not poll) reaps the child without a race against the sampling below.
+            pid, status, _ = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
             rss = _rss_mb(proc.pid)
@@ -233,13 +233,14 @@ def run_worker(spec: dict, cap_mb: float, timeout_s: float) -> RunResult:
                 failure = f"did not finish in {timeout_s:.0f} s, killed"
             if failure:
                 proc.kill()
-                _, status, usage = os.wait4(proc.pid, 0)
+                _, status, _ = os.wait4(proc.pid, 0)
                 break
             time.sleep(0.1)
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         output = out.read()
-    peak = max(usage.ru_maxrss / 1024, sampled_peak)
+    # Sampled, not ``ru_maxrss``: that one starts at the parent's RSS (see the worker's peak_rss_mb).
+    peak = sampled_peak
     if failure or proc.returncode != 0:
         return RunResult(None, peak, failure=failure or f"failed (exit {proc.returncode})")
     outcome = json.loads(output.strip().splitlines()[-1])
