@@ -14,7 +14,8 @@ This module produces exactly what those two steps produce, faster:
   converter for that column.
 - ``write_rows`` hands those tuples to the online store's ``online_write_batch``, except for
   Feast's plain SQLite store, where it writes the very rows ``SqliteOnlineStore.online_write_batch``
-  would (same key bytes, value bytes, text and timestamps) with one ``executemany``.
+  would (same key bytes, value bytes, text and timestamps, in the same order) with one
+  ``executemany`` of a statement that inserts all of an entity row's features at once.
 
 ``tests/feast_asof/test_online_write.py`` checks both against Feast's own path: equal protos
 for every supported type with nulls, and byte-identical SQLite tables.
@@ -259,16 +260,23 @@ def serialized_entity_keys(names: list[str], key_protos: list[list[ValueProto]],
     ]
 
 
+#: One record per entity row: key bytes, then (value bytes, value text) per feature in the
+#: view's order, then event and created epoch seconds.
+SqliteRecord = tuple[Any, ...]
+
+
 def sqlite_records(
     batch: pa.RecordBatch, feature_view: FeatureView, join_keys: dict[str, ValueType], key_version: int
-) -> list[tuple[bytes, str, bytes, str | None, int | None, int | None]]:
-    """The rows ``SqliteOnlineStore.online_write_batch`` inserts for ``rows_for_online_write``'s
-    tuples, built column by column: ``(entity key, feature, value, value_text, event, created)``."""
+) -> list[SqliteRecord]:
+    """The values ``SqliteOnlineStore.online_write_batch`` inserts for ``rows_for_online_write``'s
+    tuples, built column by column, one record per entity row (see ``SqliteRecord``); each
+    record becomes one row per feature, ``(entity key, feature, value, value_text, event,
+    created)`` (``upsert_sql``)."""
     source = feature_view.batch_source
     assert source is not None
     key_protos = [column_protos(batch.column(k), value_type) for k, value_type in join_keys.items()]
     keys = serialized_entity_keys(list(join_keys), key_protos, key_version)
-    names, blobs, texts = [], [], []
+    per_feature: list[list[Any]] = []
     for field in feature_view.features:
         value_type = field.dtype.to_value_type()
         column = batch.column(field.name)
@@ -276,48 +284,82 @@ def sqlite_records(
         if encoded is None:
             protos = column_protos(column, value_type)
             encoded = [proto.SerializeToString() for proto in protos], value_texts(protos, value_type)
-        names.append(field.name)
-        blobs.append(encoded[0])
-        texts.append(encoded[1])
+        per_feature += encoded
     events = _sqlite_times(batch.column(source.timestamp_field))
     created = (
         _sqlite_times(batch.column(source.created_timestamp_column))
         if source.created_timestamp_column
         else [None] * batch.num_rows
     )
-    # Row by row, features in the view's order within a row, as Feast writes them; but rows
-    # sorted by key bytes (stable, so a key repeated in the batch still ends with its last
+    # Rows sorted by key bytes (stable, so a key repeated in the batch still ends with its last
     # row). The rows' order is arbitrary anyway (it is the pull's), and inserting in
     # primary-key order into SQLite's B-trees took a third of the CPU of a shuffled order.
-    per_feature = list(zip(names, blobs, texts, strict=True))
-    order = sorted(range(batch.num_rows), key=keys.__getitem__)
-    return [
-        (keys[i], name, blob[i], text[i], events[i], created[i])
-        for i in order
-        for name, blob, text in per_feature
-    ]
+    records = list(zip(keys, *per_feature, events, created, strict=True))
+    records.sort(key=lambda record: record[0])
+    return records
+
+
+#: Features per statement: 400 make 803 parameters, under SQLite's limit on parameters in one
+#: statement even in builds older than 3.32 (999), and a modest ``VALUES`` list.
+_MAX_FEATURES_PER_STATEMENT = 400
+
+
+def _sqlite_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def upsert_sql(table_name: str, features: list[str]) -> str:
+    """The statement ``online_write_batch`` runs, for all of one entity row's features at once.
+
+    Feast executes ``INSERT ... VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT ... DO UPDATE`` once per
+    entity and feature. Here one execution inserts an entity row's features as a multi-row
+    ``VALUES`` list with numbered parameters: the key and the two timestamps are bound once,
+    feature names are literals. The rows, their order and the upsert are the same; Python binds
+    2.4x fewer parameters and SQLite steps 6x fewer statements for six features (0.79 s against
+    1.6 s for 100k loans x 6 features in isolation).
+    """
+    count = len(features)
+    event, created = 2 * count + 2, 2 * count + 3
+    rows = ", ".join(
+        f"(?1, {_sqlite_literal(name)}, ?{2 * i + 2}, ?{2 * i + 3}, ?{event}, ?{created})"
+        for i, name in enumerate(features)
+    )
+    columns = ["entity_key", "feature_name", "value", "value_text", "event_ts", "created_ts"]
+    update_set = ", ".join(f"{c} = excluded.{c}" for c in columns[2:])
+    return (
+        f"INSERT INTO {_quote_id(table_name)} ({', '.join(columns)}) VALUES {rows} "
+        f"ON CONFLICT(entity_key, feature_name) DO UPDATE SET {update_set};"
+    )
 
 
 def write_sqlite(
     online_store: SqliteOnlineStore,
     config: RepoConfig,
     feature_view: FeatureView,
-    records: list[tuple[bytes, str, bytes, str | None, int | None, int | None]],
+    records: list[SqliteRecord],
 ) -> None:
-    """Upsert ``sqlite_records`` with the statement ``online_write_batch`` runs, in one ``executemany``."""
+    """Upsert ``sqlite_records`` in one ``executemany`` of ``upsert_sql``, in one transaction.
+
+    A view too wide for one statement's parameters is written in slices of its features, each
+    slice for all entity rows; the table ends the same, since rows of different features never
+    conflict.
+    """
     conn = online_store._get_conn(config)
     table_name = _table_id(
         config.project, feature_view, config.registry.enable_online_feature_view_versioning
     )
-    columns = ["entity_key", "feature_name", "value", "value_text", "event_ts", "created_ts"]
-    update_set = ", ".join(f"{c} = excluded.{c}" for c in columns[2:])
-    upsert_sql = (
-        f"INSERT INTO {_quote_id(table_name)} ({', '.join(columns)}) "
-        f"VALUES ({', '.join('?' * len(columns))}) "
-        f"ON CONFLICT(entity_key, feature_name) DO UPDATE SET {update_set};"
-    )
+    names = [field.name for field in feature_view.features]
+    step = _MAX_FEATURES_PER_STATEMENT
     with conn:
-        conn.executemany(upsert_sql, records)
+        for first in range(0, len(names), step):
+            part = names[first : first + step]
+            if len(names) <= step:
+                conn.executemany(upsert_sql(table_name, part), records)
+                continue
+            values = slice(1 + 2 * first, 1 + 2 * (first + len(part)))
+            conn.executemany(
+                upsert_sql(table_name, part), [(r[0], *r[values], r[-2], r[-1]) for r in records]
+            )
 
 
 def write_batch(

@@ -16,11 +16,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
-from feast import FeatureStore
+from feast import Entity, FeatureStore, FeatureView, Field, FileSource, RepoConfig
 from feast.infra.key_encoding_utils import serialize_entity_key
 from feast.infra.online_stores.helpers import extract_text_and_num
 from feast.protos.feast.types.EntityKey_pb2 import EntityKey as EntityKeyProto
 from feast.type_map import python_values_to_proto_values
+from feast.types import Float64, Int64
 from feast.utils import _coerce_datetime, _convert_arrow_to_proto, to_naive_utc
 from feast.value_type import ValueType
 from test_materialize import online_answer, random_sources
@@ -34,6 +35,7 @@ from creditrisk.feast_asof.online_write import (
     rows_for_online_write,
     serialized_entity_keys,
     value_texts,
+    write_batch,
 )
 from creditrisk.feast_asof.store import STORE_TYPE
 
@@ -184,3 +186,58 @@ def test_rows_for_other_online_stores_equal_feasts_conversion(tmp_path: Path) ->
         }
         assert event == event_e
         assert created == created_e or (pd.isna(created) and pd.isna(created_e))
+
+
+def test_a_view_wider_than_one_statement_and_quoted_names_write_what_feast_writes(tmp_path: Path) -> None:
+    """Past 400 features the write goes in slices of features; names are SQL literals."""
+    names = [f"f{i}" for i in range(450)] + ['it\'s "quoted"']
+    entity = Entity(name="customer", join_keys=["customer_id"], value_type=ValueType.INT64)
+    view = FeatureView(
+        name="wide",
+        entities=[entity],
+        ttl=timedelta(days=1),
+        schema=[Field(name="customer_id", dtype=Int64), *[Field(name=n, dtype=Float64) for n in names]],
+        source=FileSource(
+            path=str(tmp_path / "wide.parquet"),
+            timestamp_field="event_timestamp",
+            created_timestamp_column="created",
+        ),
+    )
+    rng = np.random.default_rng(2)
+    values = {n: pa.array(rng.normal(size=4), mask=rng.random(4) < 0.2) for n in names}
+    batch = pa.RecordBatch.from_pydict(
+        {
+            # Key 1 twice: the later row must win, as in Feast's row-by-row write.
+            "customer_id": pa.array([3, 1, 2, 1], pa.int64()),
+            **values,
+            "event_timestamp": pa.array([0, 10**15, -(10**12), 10**15 + 1], pa.timestamp("us", tz="UTC")),
+            # No null created time: Feast's own SQLite write cannot bind NaT (see the docs).
+            "created": pa.array([5, 6, 7, 9], pa.timestamp("ns", tz="UTC")),
+        }
+    )
+    join_keys = {"customer_id": ValueType.INT64}
+    tables = []
+    for name in ("feast", "fast"):
+        config = RepoConfig(
+            project="wide",
+            registry=str(tmp_path / f"{name}_registry.db"),
+            provider="local",
+            offline_store={"type": "duckdb"},
+            online_store={"type": "sqlite", "path": str(tmp_path / f"{name}.db")},
+            entity_key_serialization_version=3,
+            repo_path=str(tmp_path),
+        )
+        store = FeatureStore(config=config)
+        store.apply([entity, view])
+        online = store._get_provider().online_store
+        stored_view = store.get_feature_view("wide")
+        for _ in range(2):  # inserts, then upserts over them
+            if name == "feast":
+                rows = _convert_arrow_to_proto(batch, stored_view, join_keys)
+                online.online_write_batch(config, stored_view, rows, None)
+            else:
+                write_batch(online, config, stored_view, batch, join_keys)
+        tables.append(sqlite_tables(tmp_path / f"{name}.db"))
+    expected, actual = tables
+    assert actual == expected
+    assert sum(len(rows) for rows in actual.values()) == 3 * len(names)
