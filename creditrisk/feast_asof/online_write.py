@@ -351,11 +351,12 @@ def write_sqlite(
     names = [field.name for field in feature_view.features]
     step = _MAX_FEATURES_PER_STATEMENT
     with conn:
+        if len(names) <= step:
+            if names:  # a view without features writes no rows, as in Feast
+                conn.executemany(upsert_sql(table_name, names), records)
+            return
         for first in range(0, len(names), step):
             part = names[first : first + step]
-            if len(names) <= step:
-                conn.executemany(upsert_sql(table_name, part), records)
-                continue
             values = slice(1 + 2 * first, 1 + 2 * (first + len(part)))
             conn.executemany(
                 upsert_sql(table_name, part), [(r[0], *r[values], r[-2], r[-1]) for r in records]
