@@ -63,7 +63,7 @@ def order_packing(con: duckdb.DuckDBPyConnection, view: sql.ViewJoin) -> sql.Ord
         return None
     profile = con.execute(sql.order_profile_sql(view)).fetchone()
     assert profile is not None  # an aggregate without GROUP BY always returns one row
-    return sql.order_packing(profile)
+    return sql.packing_from_profile(profile)
 
 
 def view_layout(con: duckdb.DuckDBPyConnection, view: sql.ViewJoin) -> sql.ViewLayout:

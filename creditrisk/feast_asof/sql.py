@@ -225,7 +225,7 @@ def _whole_unit(remainders: Sequence) -> int:
     return next((unit for unit, rest in zip(TIME_UNITS_US, remainders, strict=True) if rest == 0), 1)
 
 
-def order_packing(profile: Sequence) -> OrderPacking | None:
+def packing_from_profile(profile: Sequence) -> OrderPacking | None:
     """The packing ``order_profile_sql``'s row allows, or None (no rows, or the key too wide)."""
     event_min, event_max, created_min, created_max = profile[:4]
     if event_min is None:
@@ -253,17 +253,20 @@ def key_collision_sql(view: ViewJoin) -> str:
     A hashed key joins like the keys themselves exactly when no two distinct key values share a
     hash; counting distinct values and distinct hashes over both sides settles it in one pass.
     """
-    keys = ", ".join(quote_ident(k) for k in view.join_keys)
-    entity_keys = ", ".join(quote_ident(k) for k in view.join_keys.values())
-    value = keys if len(view.join_keys) == 1 else f"({keys})"
-    entity_value = entity_keys if len(view.join_keys) == 1 else f"({entity_keys})"
-    entity_filter = " AND ".join(f"{quote_ident(k)} IS NOT NULL" for k in view.join_keys.values())
+
+    def key_and_hash(columns: list[str]) -> str:
+        listed = ", ".join(quote_ident(c) for c in columns)
+        value = listed if len(columns) == 1 else f"({listed})"
+        return f"{value} AS k, {_hashed(columns)} AS h"
+
+    entity_keys = list(view.join_keys.values())
+    entity_filter = " AND ".join(f"{quote_ident(k)} IS NOT NULL" for k in entity_keys)
     return (
         "SELECT count(DISTINCT k) = count(DISTINCT h) FROM (\n"
-        f"    SELECT {value} AS k, hash({keys}) AS h FROM {view.source_sql} AS src\n"
+        f"    SELECT {key_and_hash(list(view.join_keys))} FROM {view.source_sql} AS src\n"
         f"    WHERE {' AND '.join(_join_rows_filter(view))}\n"
         "    UNION ALL\n"
-        f"    SELECT {entity_value}, hash({entity_keys}) FROM {ENTITY_RELATION} WHERE {entity_filter}\n"
+        f"    SELECT {key_and_hash(entity_keys)} FROM {ENTITY_RELATION} WHERE {entity_filter}\n"
         ")"
     )
 

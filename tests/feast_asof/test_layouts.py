@@ -121,16 +121,16 @@ def test_the_coarsest_whole_unit_and_the_range_are_read_from_the_data() -> None:
         "ts": stamps(day, day + timedelta(days=3), day + timedelta(days=1)),
         "created": stamps(day, None, day + timedelta(days=9)),
     }
-    packing = sql.order_packing(profile_of(days))
+    packing = sql.packing_from_profile(profile_of(days))
     assert packing is not None
     assert (packing.event_unit, packing.event_steps) == (DAY_US, 3)
     assert (packing.created_unit, packing.created_steps) == (DAY_US, 9)
     # One value a second off the day grid makes seconds the unit; a microsecond off, microseconds.
     seconds = {**days, "ts": stamps(day, day + timedelta(days=3), day + timedelta(seconds=1))}
-    assert sql.order_packing(profile_of(seconds)).event_unit == SECOND_US
+    assert sql.packing_from_profile(profile_of(seconds)).event_unit == SECOND_US
     before_1970 = datetime(1969, 12, 31, 23, 59, 58, 999_999, tzinfo=UTC)
     micros = {**days, "created": stamps(day, None, before_1970)}
-    assert sql.order_packing(profile_of(micros)).created_unit == 1
+    assert sql.packing_from_profile(profile_of(micros)).created_unit == 1
 
 
 def test_no_packing_when_the_key_would_not_fit_or_there_are_no_rows() -> None:
@@ -140,9 +140,9 @@ def test_no_packing_when_the_key_would_not_fit_or_there_are_no_rows() -> None:
         "ts": stamps(start, datetime(2100, 1, 1, 0, 0, 0, 1, tzinfo=UTC)),
         "created": stamps(start, datetime(2100, 1, 1, 0, 0, 0, 3, tzinfo=UTC)),
     }
-    assert sql.order_packing(profile_of(wide)) is None
+    assert sql.packing_from_profile(profile_of(wide)) is None
     empty = {"k": pa.array([], pa.string()), "ts": stamps(), "created": stamps()}
-    assert sql.order_packing(profile_of(empty)) is None
+    assert sql.packing_from_profile(profile_of(empty)) is None
 
 
 def write_source(path: Path, features: pd.DataFrame) -> str:
