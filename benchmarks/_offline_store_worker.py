@@ -18,7 +18,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from benchmarks.rss import peak_rss_mb
+from benchmarks.harness import peak_rss_mb
 
 BASE_TIME = datetime(2015, 1, 1, tzinfo=UTC)
 FEATURE_TTL = timedelta(days=92)

@@ -25,7 +25,7 @@ import resource
 import shutil
 from pathlib import Path
 
-from benchmarks.harness import BenchContext, Measurement, timed
+from benchmarks.harness import BenchContext, Measurement, peak_rss_mb, timed
 from creditrisk.datagen import GeneratorConfig, generate
 from creditrisk.settings import Settings
 from creditrisk.warehouse import build
@@ -105,7 +105,7 @@ def run(ctx: BenchContext) -> list[Measurement]:
                 cpu,
                 "s",
                 notes=f"{cpu / seconds:.2f} cores busy on average; {memory}; peak RSS so far "
-                f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2:.1f} GB",
+                f"{peak_rss_mb() / 1024:.1f} GB",
             ),
             Measurement(
                 "dbt",

@@ -26,7 +26,7 @@ from benchmarks.harness import BenchContext, Measurement
 _CHILD = """
 import json, resource, sys, time
 from pathlib import Path
-from benchmarks.rss import peak_rss_mb
+from benchmarks.harness import peak_rss_mb
 from creditrisk.datagen import GeneratorConfig, generate
 from creditrisk.settings import Settings
 loans, root, workers = int(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])

@@ -46,7 +46,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from benchmarks._offline_store_worker import BASE_TIME, NARROW_FIELDS, mart_fields
-from benchmarks.harness import BenchContext, Measurement
+from benchmarks.harness import BenchContext, Measurement, status_mb
 from creditrisk.feast_asof import ENGINE_TYPE
 from creditrisk.feast_asof.store import STORE_TYPE
 
@@ -175,16 +175,6 @@ def ensure_data(
     return features, entities
 
 
-def _rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
 def warm_page_cache(*paths: Path) -> None:
     """Read the input files once so every run starts with them in the OS page cache.
 
@@ -225,7 +215,7 @@ def run_worker(spec: dict, cap_mb: float, timeout_s: float) -> RunResult:
             pid, status, _ = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
-            rss = _rss_mb(proc.pid)
+            rss = status_mb("VmRSS", proc.pid) or 0.0
             sampled_peak = max(sampled_peak, rss)
             if rss > cap_mb:
                 failure = f"exceeded {cap_mb / 1024:.0f} GB, killed"
