@@ -189,15 +189,15 @@ def warm_page_cache(*paths: Path) -> None:
 
 def median_run(spec: dict, cap_mb: float, timeout_s: float, runs: int, inputs: list[Path]) -> RunResult:
     """``runs`` fresh-process runs, each from a warm page cache: the median by wall time, with
-    the highest peak memory of all of them."""
-    results = []
+    the highest peak memory of all of them; the first run that does not finish, if any."""
+    results: list[RunResult] = []
     for _ in range(runs):
         warm_page_cache(*inputs)
-        results.append(run_worker(spec, cap_mb, timeout_s))
-    finished = sorted((r for r in results if r.seconds is not None), key=lambda r: r.seconds or 0.0)
-    if len(finished) < len(results):
-        return next(r for r in results if r.seconds is None)
-    chosen = finished[len(finished) // 2]
+        result = run_worker(spec, cap_mb, timeout_s)
+        if result.seconds is None:  # killed or failed: that is the answer, no more runs
+            return result
+        results.append(result)
+    chosen = sorted(results, key=lambda r: r.seconds or 0.0)[len(results) // 2]
     chosen.peak_rss_mb = max(r.peak_rss_mb for r in results)
     return chosen
 
