@@ -44,6 +44,9 @@ class CrossFit:
     fold_auc: list[float]
     #: Boosters: the number of trees chosen on the folds' validation loss.
     rounds: int | None = None
+    #: Boosters: the trees each fold's model holds (a fold that stopped early holds fewer than
+    #: ``rounds`` and predicts with all of them).
+    fold_trees: list[int] | None = None
 
 
 def cross_fit(
@@ -117,7 +120,7 @@ def _cross_fit_booster(
         y, folds, lambda fold, rows: predict_at_round(models[fold], X.iloc[rows], rounds)
     )
     pipeline = fit_family(family, X, y, feature_types, ctx, params, rounds=rounds)
-    return CrossFit(pipeline, oof, fold_auc, rounds)
+    return CrossFit(pipeline, oof, fold_auc, rounds, [trees_held(model) for model in models])
 
 
 def validation_curve(pipeline: Pipeline) -> np.ndarray:
@@ -132,6 +135,8 @@ def best_common_round(curves: list[np.ndarray]) -> int:
 
     A fold that stopped early is extended with its last loss (past its stopping point the loss had
     not improved for the patience window, so its last value is a fair, slightly generous stand-in).
+    The count can therefore exceed the trees a short fold holds; :func:`predict_at_round` then uses
+    all of that fold's trees, which is exactly the model whose last loss stood in for it.
     """
     longest = max(len(c) for c in curves)
     padded = np.vstack([np.pad(c, (0, longest - len(c)), mode="edge") for c in curves])
@@ -139,9 +144,26 @@ def best_common_round(curves: list[np.ndarray]) -> int:
 
 
 def predict_at_round(pipeline: Pipeline, X: pd.DataFrame, rounds: int) -> np.ndarray:
-    """Positive-class probability using only the first ``rounds`` trees."""
+    """Positive-class probability using only the first ``rounds`` trees (all of them when fewer).
+
+    A fold that stopped early holds fewer trees than the common round; XGBoost aborts when asked for
+    trees it does not have (``end <= model.BoostedRounds()``), so each fold is capped at its own.
+    """
     encoded = pipeline.named_steps["encode"].transform(X)
     model = pipeline.named_steps["model"]
+    used = min(rounds, trees_held(pipeline))
     if hasattr(model, "get_booster"):
-        return model.predict_proba(encoded, iteration_range=(0, rounds))[:, 1]
-    return model.predict_proba(encoded, num_iteration=rounds)[:, 1]
+        return model.predict_proba(encoded, iteration_range=(0, used))[:, 1]
+    return model.predict_proba(encoded, num_iteration=used)[:, 1]
+
+
+def trees_held(pipeline: Pipeline) -> int:
+    """How many boosting rounds a fitted booster holds.
+
+    XGBoost keeps every round it trained (its curve's length); LightGBM's early stopping keeps only
+    the trees up to its best round.
+    """
+    model = pipeline.named_steps["model"]
+    if hasattr(model, "get_booster"):
+        return int(model.get_booster().num_boosted_rounds())
+    return int(model.booster_.current_iteration())

@@ -104,6 +104,46 @@ def test_predict_at_round_uses_only_the_first_trees() -> None:
     np.testing.assert_allclose(predict_at_round(full, X, 10), short.predict_proba(X)[:, 1], rtol=1e-5)
 
 
+def _folds_that_stop_at_different_rounds() -> tuple[pd.DataFrame, np.ndarray, list]:
+    """Three hand-made folds: one validates on pure-noise rows and stops after about 100 rounds,
+    two validate on signal rows learnt slowly and run for hundreds; the common round lands past
+    the short fold's last tree (the cause of XGBoost's ``end <= model.BoostedRounds()`` crash)."""
+    rng = np.random.default_rng(0)
+    n = 3000
+    a = rng.normal(size=n)
+    z = np.where(np.arange(n) < 2000, -1 + 2.5 * a, -1.0)
+    y = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
+    X = pd.DataFrame({"a": a, "b": rng.normal(size=n)})
+    rows = np.arange(n)
+    folds = [(np.setdiff1d(rows, v), v) for v in (rows[2000:], rows[:1000], rows[1000:2000])]
+    return X, y, folds
+
+
+@pytest.mark.parametrize(
+    ("family", "params"),
+    [("xgb", {"learning_rate": 0.02, "max_depth": 2}), ("lgbm", {"learning_rate": 0.02, "num_leaves": 4})],
+)
+def test_folds_of_different_lengths_each_predict_with_at_most_their_own_trees(
+    family: str, params: dict
+) -> None:
+    X, y, folds = _folds_that_stop_at_different_rounds()
+    ctx = FitContext(int(y.sum()), int(len(y) - y.sum()), seed=0)
+    fits = cross_fit(family, X, y, folds, {"a": "float", "b": "float"}, ctx, params)
+    assert fits.rounds is not None and fits.fold_trees is not None
+    assert min(fits.fold_trees) < fits.rounds < max(fits.fold_trees)  # the case that crashed
+    assert np.isfinite(fits.oof_proba).all()
+    assert fits.pipeline.named_steps["model"].get_params()["n_estimators"] == fits.rounds
+
+
+def test_predict_at_round_past_the_last_tree_uses_every_tree() -> None:
+    X, y, _ = _rare_events(n=3000, seed=3)
+    ctx = FitContext(int(y.sum()), int(len(y) - y.sum()), seed=0)
+    types = {"a": "float", "b": "float", "c": "float"}
+    for family in ("xgb", "lgbm"):
+        model = fit_family(family, X, y, types, ctx, rounds=10)
+        np.testing.assert_allclose(predict_at_round(model, X, 50), model.predict_proba(X)[:, 1])
+
+
 def _result(
     family: str, cv_cost: float, cv_auc: float, holdout_auc: float, row_cost: np.ndarray | None = None
 ) -> FamilyResult:
