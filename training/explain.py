@@ -7,7 +7,7 @@ Each family is explained in its own natural space, exactly and fast where an exa
 | XGBoost, LightGBM | the booster's own TreeSHAP (``pred_contribs``) | log-odds |
 | logistic regression | exact linear SHAP, ``coef * (x - mean(background))`` | log-odds |
 | random forest | ``shap.TreeExplainer`` (path-dependent) | probability |
-| neural network | exact-additive permutation SHAP over a background sample | log-odds |
+| neural network, FT-Transformer | exact-additive permutation SHAP over a background sample | log-odds |
 | soft-voting ensemble | members' contributions in probability, weighted like the vote | probability |
 
 SHAP's ``TreeExplainer`` refuses a ``VotingClassifier``; the ensemble's prediction is the weighted
@@ -80,7 +80,7 @@ def explain_estimator(
     grouping = _grouping_matrix(encoder)
     base, phi_t, space = _explain_model(model, Xt, encoder, background, cache)
     # permutation SHAP already permutes whole features; the others explain encoded columns
-    phi = phi_t if getattr(model, "_is_torch_mlp", False) else phi_t @ grouping
+    phi = phi_t if _permutation_explained(model) else phi_t @ grouping
     return NativeExplanation(base=base, phi=phi, score=base + phi.sum(axis=1), space=space)
 
 
@@ -116,9 +116,15 @@ def _explain_model(
         phi = values[:, :, 1] if values.ndim == 3 else values
         expected = np.atleast_1d(explainer.expected_value)
         return np.full(n, float(expected[-1])), phi, "probability"
-    if getattr(model, "_is_torch_mlp", False):
+    if _permutation_explained(model):
         return _explain_permutation(model, Xt, encoder, background, cache)
     raise TypeError(f"no explainer for model type {kind}")
+
+
+def _permutation_explained(model: Any) -> bool:
+    """The networks: no exact, fast SHAP exists for them, so the model-agnostic explainer applies
+    (a new family opts in with ``_model_agnostic_shap = True``)."""
+    return bool(getattr(model, "_is_torch_mlp", False) or getattr(model, "_model_agnostic_shap", False))
 
 
 def _explain_permutation(

@@ -4,12 +4,12 @@ A family is fitted as ``Pipeline([("encode", FrameEncoder), ("model", estimator)
 saved inside the model. The voting ensemble is scikit-learn's ``VotingClassifier`` over already-fitted
 member pipelines (wrapped in ``FrozenEstimator``, so fitting the vote never refits a member).
 
-Imbalance: logistic regression and the random forest use ``class_weight``; the network uses
-class-balanced batches; the boosters take ``scale_pos_weight`` from ``--booster-weighting``
-(``auto`` by default: ``none`` with 500 or more positives, since on the generated loans holdout AUC
-was 0.944/0.945 for XGBoost/LightGBM unweighted against 0.929/0.925 with ``sqrt(neg/pos)``, and
-``sqrt`` below that, see :attr:`FitContext.scale_pos_weight`; calibration repairs probabilities
-either way).
+Imbalance: logistic regression and the random forest use ``class_weight``; the networks (MLP,
+FT-Transformer) use class-balanced batches; the boosters take ``scale_pos_weight`` from
+``--booster-weighting`` (``auto`` by default: ``none`` with 500 or more positives, since on the
+generated loans holdout AUC was 0.944/0.945 for XGBoost/LightGBM unweighted against 0.929/0.925
+with ``sqrt(neg/pos)``, and ``sqrt`` below that, see :attr:`FitContext.scale_pos_weight`;
+calibration repairs probabilities either way).
 Monotone constraints (option) encode known credit logic: a better credit score never raises
 risk, more delinquency never lowers it.
 """
@@ -29,13 +29,18 @@ from sklearn.pipeline import Pipeline
 from training.preprocessing import FrameEncoder
 
 #: Every family ``--families`` accepts, in the order they are trained (vote needs the others first).
-FAMILIES = ("lr", "rf", "xgb", "lgbm", "ann", "vote")
+FAMILIES = ("lr", "rf", "xgb", "lgbm", "ann", "ftt", "vote")
+#: What ``creditrisk train`` fits unless told otherwise. The FT-Transformer is opt-in: on the
+#: generated loans and companies it did not beat the boosters (docs/training.md, ``make bench
+#: BENCH=training``) and costs several times their fit time on a CPU.
+DEFAULT_FAMILIES = tuple(f for f in FAMILIES if f != "ftt")
 FAMILY_TITLES = {
     "lr": "logistic regression",
     "rf": "random forest",
     "xgb": "XGBoost",
     "lgbm": "LightGBM",
     "ann": "neural network (PyTorch MLP)",
+    "ftt": "FT-Transformer (PyTorch)",
     "vote": "soft-voting ensemble",
 }
 
@@ -108,6 +113,8 @@ def encoder_for(family: str, feature_types: dict[str, str], seed: int) -> FrameE
         return FrameEncoder(feature_types, impute=True, scale=True, categorical="onehot", random_state=seed)
     if family in ("xgb", "lgbm"):
         return FrameEncoder(feature_types, impute=False, categorical="ordinal", random_state=seed)
+    if family == "ftt":  # codes become embedded tokens; the network quantile-transforms the numbers
+        return FrameEncoder(feature_types, impute=True, categorical="ordinal", random_state=seed)
     return FrameEncoder(feature_types, impute=True, categorical="ordinal", random_state=seed)
 
 
@@ -146,6 +153,16 @@ def default_params(family: str) -> dict[str, Any]:
             "hidden_sizes": (64, 32),
             "dropout": 0.1,
             "learning_rate": 2e-3,
+            "max_epochs": 20,
+            "patience": 3,
+        },
+        # Gorishniy et al.'s architecture at CPU size (they use 192-wide tokens and 3 blocks)
+        "ftt": {
+            "d_token": 32,
+            "n_blocks": 2,
+            "n_heads": 4,
+            "learning_rate": 1e-3,
+            "batch_size": 256,
             "max_epochs": 20,
             "patience": 3,
         },
@@ -196,7 +213,20 @@ def make_estimator(family: str, params: dict[str, Any], ctx: FitContext, encoder
         from training.nn import TorchMLPClassifier
 
         return TorchMLPClassifier(random_state=ctx.seed, **params)
+    if family == "ftt":
+        from training.ftt import FTTransformerClassifier
+
+        return FTTransformerClassifier(
+            categorical_features=token_columns(encoder), random_state=ctx.seed, **params
+        )
     raise ValueError(f"unknown family {family!r}; choose from {', '.join(FAMILIES)}")
+
+
+def token_columns(encoder: FrameEncoder) -> tuple[int, ...]:
+    """Encoded columns the FT-Transformer embeds as categorical tokens: ordinal codes and the
+    0/1 missing indicators (a quantile transform would turn a 0/1 column into two extreme values)."""
+    names = encoder.output_names_
+    return tuple(i for i, name in enumerate(names) if name.endswith(("=code", "=missing")))
 
 
 def _encoded_constraints(encoder: FrameEncoder, monotone: dict[str, int]) -> list[int]:

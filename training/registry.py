@@ -101,7 +101,7 @@ def log_model(model: CreditRiskModel, input_example: pd.DataFrame) -> Any:
         python_model=model,
         signature=signature,
         input_example=example,
-        pip_requirements=runtime_requirements(include_torch=model.family in ("ann", "vote")),
+        pip_requirements=runtime_requirements(include_torch=model.family in ("ann", "ftt", "vote")),
         metadata={"python": platform.python_version(), "family": model.family, **model.metadata},
     )
 

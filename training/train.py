@@ -46,7 +46,7 @@ from training.evaluate import (
     row_costs,
 )
 from training.explain import mean_abs_importance
-from training.models import FAMILIES, FitContext, monotone_directions, voting_ensemble
+from training.models import DEFAULT_FAMILIES, FAMILIES, FitContext, monotone_directions, voting_ensemble
 from training.oracle import auc_ratio_intervals, oracle_probabilities
 from training.outliers import detect_outliers
 from training.registry import PromotionDecision, configure_tracking, ensure_experiment, register_and_promote
@@ -55,7 +55,8 @@ from training.splits import HoldoutSplit, grouped_folds, out_of_time_split
 from training.tune import tune_family
 
 #: Rows explained for each family's SHAP summary (permutation SHAP for the network is the slow one).
-SHAP_ROWS = {"lr": 1000, "xgb": 1000, "lgbm": 1000, "rf": 300, "ann": 100, "vote": 100}
+#: The FT-Transformer gets few: each row costs thousands of forward passes through attention.
+SHAP_ROWS = {"lr": 1000, "xgb": 1000, "lgbm": 1000, "rf": 300, "ann": 100, "ftt": 20, "vote": 100}
 
 
 @dataclass
@@ -63,7 +64,7 @@ class TrainOptions:
     """Everything ``creditrisk train`` can set; defaults are the strong, documented ones."""
 
     model: str
-    families: tuple[str, ...] = FAMILIES
+    families: tuple[str, ...] = DEFAULT_FAMILIES
     tune_trials: int = 0
     tune_method: str = "optuna"
     tune_timeout: float | None = None

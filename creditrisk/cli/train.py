@@ -22,7 +22,9 @@ def train(
     time_col: str | None = typer.Option(None, help="Observation-time column (detected when omitted)."),
     start: str | None = typer.Option(None, help="First observation date of the Feast training set."),
     end: str | None = typer.Option(None, help="Last observation date of the Feast training set."),
-    families: str = typer.Option("lr,rf,xgb,lgbm,ann,vote", help="Comma-separated families to train."),
+    families: str = typer.Option(
+        "lr,rf,xgb,lgbm,ann,vote", help="Comma-separated families to train (ftt: FT-Transformer, on request)."
+    ),
     tune: int = typer.Option(0, help="Hyperparameter trials per family (0: strong defaults)."),
     tune_method: str = typer.Option("optuna", help="optuna (TPE) or random."),
     tune_timeout: float | None = typer.Option(None, help="Seconds per family for the search."),
