@@ -10,9 +10,14 @@ registry.
 ``event_timestamp`` is when a row became known (the filing date of a statement, the
 publication of a monthly performance file); ``created_timestamp`` breaks ties between two
 versions with the same event time (the later write wins).
+
+The views whose values also arrive as events (a servicer's monthly report, a company's filing)
+read through a ``PushSource`` over their batch source: ``FeatureStore.push`` writes pushed rows
+to the online store and, with ``PushMode.ONLINE_AND_OFFLINE``, appends them to the batch source,
+so training sets see them too (``creditrisk.features.push``, ``docs/streaming.md``).
 """
 
-from feast import FileSource
+from feast import FileSource, PushSource
 from feast.data_format import ParquetFormat
 
 from creditrisk.settings import Settings
@@ -41,4 +46,16 @@ loan_monthly_performance_source = _mart_source(
 company_financials_source = _mart_source(
     "feat_company_financials",
     "One row per company and filing date; restatements are new rows at their own filing date.",
+)
+
+# Push sources: the same rows as the marts, arriving one event at a time (docs/streaming.md).
+loan_monthly_performance_push = PushSource(
+    name="loan_monthly_performance_push",
+    batch_source=loan_monthly_performance_source,
+    description="Monthly performance reports pushed as they arrive (API, CLI or the stream consumer).",
+)
+company_financials_push = PushSource(
+    name="company_financials_push",
+    batch_source=company_financials_source,
+    description="Company filings pushed as they are filed (API, CLI or the stream consumer).",
 )

@@ -8,8 +8,8 @@ returns null instead of a stale value, in training and online alike.
 from datetime import timedelta
 
 from data_sources import (
-    company_financials_source,
-    loan_monthly_performance_source,
+    company_financials_push,
+    loan_monthly_performance_push,
     loan_origination_source,
 )
 from entities import company, loan
@@ -46,7 +46,9 @@ loan_monthly_performance = FeatureView(
         # Not a model feature: the on-demand view needs it to age the report to request time.
         Field(name="reporting_month", dtype=UnixTimestamp, description="Reporting month (1st)."),
     ],
-    source=loan_monthly_performance_source,
+    # Pushed events and the mart's batch rows feed the same view (the push source's batch source
+    # is the mart), so materialisation, training sets and pushes all read one table.
+    source=loan_monthly_performance_push,
     online=True,
     description="The loan's latest monthly servicing report, with backward-looking windows and macro.",
     tags={"mart": "feat_loan_monthly_performance", "grain": "loan x reporting month"},
@@ -65,7 +67,7 @@ company_financials = FeatureView(
         # Not a model feature: the on-demand view measures the statement's age from it.
         Field(name="period_end_date", dtype=UnixTimestamp, description="Fiscal period end of the statement."),
     ],
-    source=company_financials_source,
+    source=company_financials_push,
     online=True,
     description="Ratios of the latest statement filed (original or restatement) and their 4-quarter trends.",
     tags={"mart": "feat_company_financials", "grain": "company x filing date"},

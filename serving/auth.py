@@ -16,6 +16,9 @@ from creditrisk.errors import ConfigurationError
 
 API_KEY_HEADER = "X-API-Key"
 ADMIN_SCOPE = "admin"
+#: May push feature rows (``POST /v1/features/{view}/push``); admin may too.
+PUSH_SCOPE = "push"
+PUSH_SCOPES = frozenset({PUSH_SCOPE, ADMIN_SCOPE})
 _KEY_PREFIX = "crk_"
 
 

@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 
 from creditrisk.errors import CreditRiskError
 from creditrisk.settings import Settings, get_settings
-from serving.api.routes import admin, health, score
+from serving.api.routes import admin, health, push, score
 from serving.api.routes import models as models_routes
 from serving.auth import ApiKeyVerifier
 from serving.errors import ServiceUnavailableError
@@ -73,6 +73,7 @@ def create_app(
     app.include_router(score.router)
     app.include_router(models_routes.router)
     app.include_router(admin.router)
+    app.include_router(push.router)
     app.include_router(health.router)
     _add_exception_handlers(app)
     app.add_middleware(MetricsMiddleware, metrics=metrics)

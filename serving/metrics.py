@@ -8,6 +8,7 @@ where ``BaseHTTPMiddleware`` would add a task hop to every request.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -66,6 +67,28 @@ class ServingMetrics:
             "Records not yet written to the prediction log",
             registry=self.registry,
         )
+
+        self.pushed_rows = Counter(
+            "creditrisk_feature_rows_pushed",
+            "Rows written to the online store by POST /v1/features/{view}/push",
+            ["view"],
+            registry=self.registry,
+        )
+        self.pushed_event_time = Gauge(
+            "creditrisk_feature_push_latest_event_timestamp_seconds",
+            "Newest event time written online by a push, per view (Unix seconds)",
+            ["view"],
+            registry=self.registry,
+        )
+        self._newest_push: dict[str, float] = {}
+
+    def observe_push(self, view: str, written: int, latest_event: Any) -> None:
+        """Count rows a push wrote online and keep the newest event time it wrote."""
+        self.pushed_rows.labels(view).inc(written)
+        if latest_event is not None:
+            newest = max(self._newest_push.get(view, 0.0), latest_event.timestamp())
+            self._newest_push[view] = newest
+            self.pushed_event_time.labels(view).set(newest)
 
     def render(self) -> tuple[bytes, str]:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST

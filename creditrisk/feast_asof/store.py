@@ -8,8 +8,10 @@ in ``OfflineStore`` to the class, and ``<Class>Config`` beside it to its config)
 
 It reads the same FileSources as Feast's built-in ``duckdb`` store and returns the same rows,
 columns and types (proven by the differential tests in ``tests/feast_asof/``). It subclasses
-the built-in store, so what it does not rewrite (writes, logging, monitoring) is the built-in
-code, and requests outside the fast path go to the built-in implementation unchanged:
+the built-in store, so what it does not rewrite (logging, monitoring) is the built-in code;
+pushed rows (``offline_write_batch``) are appended under a lock and atomically
+(:mod:`creditrisk.feast_asof.offline_write`), and requests outside the fast path go to the
+built-in implementation unchanged:
 
 - an entity frame given as SQL, or no entity frame (a start/end range instead);
 - ``filter_by_created_timestamp=True`` (the cutoff depends on each entity row's time, which
@@ -21,6 +23,7 @@ code, and requests outside the fast path go to the built-in implementation uncha
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -42,6 +45,7 @@ from feast.repo_config import RepoConfig
 from pydantic import StrictStr
 
 from creditrisk.feast_asof import sql
+from creditrisk.feast_asof.offline_write import append_parquet
 from creditrisk.feast_asof.plans import Plan, PointInTimePlan, QueryPlan
 from creditrisk.feast_asof.retrieval_job import AsofRetrievalJob
 
@@ -286,6 +290,24 @@ class AsofDuckDBOfflineStore(DuckDBOfflineStore):
             _utc_naive(end_date) if end_date else None,
         )
         return _job(config, QueryPlan(query))
+
+    @staticmethod
+    def offline_write_batch(
+        config: RepoConfig,
+        feature_view: FeatureView,
+        table: pa.Table,
+        progress: Any,
+    ) -> None:
+        """Append pushed rows (``PushMode.OFFLINE``) to a local Parquet source under a lock,
+        atomically (:mod:`creditrisk.feast_asof.offline_write`); other sources: the built-in write."""
+        source = feature_view.batch_source
+        if _local_parquet_paths(source) is None:
+            DuckDBOfflineStore.offline_write_batch(config, feature_view, table, progress)
+            return
+        path = Path(FileSource.get_uri_for_file_path(str(config.repo_path), source.path))
+        append_parquet(path, table)
+        if progress:
+            progress(table.num_rows)
 
 
 def _pulled_columns(
