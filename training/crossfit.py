@@ -39,7 +39,8 @@ Folds = list[tuple[np.ndarray, np.ndarray]]
 class CrossFit:
     """A family's out-of-fold raw probabilities and its refit on the whole training side."""
 
-    pipeline: Pipeline
+    #: The refit on every row (``None`` when asked for the out-of-fold predictions only).
+    pipeline: Pipeline | None
     oof_proba: np.ndarray
     fold_auc: list[float]
     #: Boosters: the number of trees chosen on the folds' validation loss.
@@ -58,17 +59,27 @@ def cross_fit(
     ctx: FitContext,
     params: dict[str, Any],
     on_fold: Callable[[int], None] | None = None,
+    excluded: np.ndarray | None = None,
+    refit: bool = True,
 ) -> CrossFit:
-    """Out-of-fold probabilities from one fit per fold, then the refit on every row."""
+    """Out-of-fold probabilities from one fit per fold, then the refit on every row.
+
+    ``excluded`` (a boolean row mask, e.g. outliers) keeps rows out of every fit while they are
+    still predicted out of fold, so dropping outliers never shrinks what a model is judged on.
+    ``refit=False`` skips the final fit (the extra repetitions of repeated cross-validation).
+    """
+    if excluded is not None:
+        folds = [(fit_idx[~excluded[fit_idx]], val_idx) for fit_idx, val_idx in folds]
+    kept = np.arange(len(y)) if excluded is None else np.flatnonzero(~excluded)
     if family in BOOSTERS:
-        return _cross_fit_booster(family, X, y, folds, feature_types, ctx, params, on_fold)
+        return _cross_fit_booster(family, X, y, folds, feature_types, ctx, params, on_fold, kept, refit)
     models = []
     for number, (fit_idx, _) in enumerate(folds):
         if on_fold:
             on_fold(number)
         models.append(fit_family(family, X.iloc[fit_idx], y[fit_idx], feature_types, ctx, params))
     oof, fold_auc = _out_of_fold(y, folds, lambda fold, rows: models[fold].predict_proba(X.iloc[rows])[:, 1])
-    pipeline = fit_family(family, X, y, feature_types, ctx, params)
+    pipeline = fit_family(family, X.iloc[kept], y[kept], feature_types, ctx, params) if refit else None
     return CrossFit(pipeline, oof, fold_auc)
 
 
@@ -99,6 +110,8 @@ def _cross_fit_booster(
     ctx: FitContext,
     params: dict[str, Any],
     on_fold: Callable[[int], None] | None,
+    kept: np.ndarray,
+    refit: bool,
 ) -> CrossFit:
     models, curves = [], []
     for number, (fit_idx, val_idx) in enumerate(folds):
@@ -119,7 +132,11 @@ def _cross_fit_booster(
     oof, fold_auc = _out_of_fold(
         y, folds, lambda fold, rows: predict_at_round(models[fold], X.iloc[rows], rounds)
     )
-    pipeline = fit_family(family, X, y, feature_types, ctx, params, rounds=rounds)
+    pipeline = (
+        fit_family(family, X.iloc[kept], y[kept], feature_types, ctx, params, rounds=rounds)
+        if refit
+        else None
+    )
     return CrossFit(pipeline, oof, fold_auc, rounds, [trees_held(model) for model in models])
 
 

@@ -9,6 +9,14 @@ there is no champion yet, or when its expected business cost on *this run's hold
 lower than the current champion's on the same rows (the champion is loaded and re-scored, at its own
 threshold). A champion that cannot score the holdout (different features) is kept and the reason is
 reported; promote by hand with ``mlflow`` if that is intended.
+
+A cross-validated run (no out-of-time holdout) has no rows the champion has not possibly trained
+on, so re-scoring it would flatter the champion. Its out-of-fold expected cost is compared with the
+champion's own out-of-fold cost only when both were cross-validated on the same data (the dataset
+fingerprint); otherwise the champion is kept and the reason says why.
+
+Warnings of the run (a thin split, an AUC interval that includes chance) are written on the version
+as the ``warnings`` tag, so whoever promotes by hand sees them in the registry.
 """
 
 from __future__ import annotations
@@ -137,14 +145,11 @@ def register_and_promote(
     holdout: pd.DataFrame,
     y_holdout: np.ndarray,
     cost: CostFunction,
+    warnings: list[str] | None = None,
 ) -> PromotionDecision:
     """Register ``model_uri`` as a new version of ``name``, alias it challenger, promote it if it wins."""
-    import mlflow
-    from mlflow import MlflowClient
-
-    client = MlflowClient()
-    version = int(mlflow.register_model(model_uri, name).version)
-    client.set_registered_model_alias(name, CHALLENGER, str(version))
+    client, version = _register_challenger(model_uri, name, warnings)
+    client.set_model_version_tag(name, str(version), "protocol", "holdout")
     challenger_cost = float(cost(y_holdout, challenger.predict_proba(holdout), challenger.threshold))
     client.set_model_version_tag(name, str(version), "holdout_expected_cost", f"{challenger_cost:.6g}")
     champion_version, champion_cost, reason = _champion_cost(client, name, holdout, y_holdout, cost)
@@ -164,6 +169,68 @@ def register_and_promote(
     return PromotionDecision(
         name, version, promoted, challenger_cost, champion_version, champion_cost, reason
     )
+
+
+def register_cross_validated(
+    model_uri: str, name: str, cv_cost: float, fingerprint: str, warnings: list[str] | None = None
+) -> PromotionDecision:
+    """Register a cross-validated model; promote it on out-of-fold cost against a comparable champion."""
+    from mlflow.exceptions import MlflowException
+
+    client, version = _register_challenger(model_uri, name, warnings)
+    for key, value in (
+        ("protocol", "cv"),
+        ("cv_expected_cost", f"{cv_cost:.6g}"),
+        ("fingerprint", fingerprint),
+    ):
+        client.set_model_version_tag(name, str(version), key, value)
+    try:
+        champion = client.get_model_version_by_alias(name, CHAMPION)
+    except MlflowException:
+        champion = None
+    champion_cost: float | None = None
+    if champion is None:
+        promoted, reason = True, "no champion yet"
+    else:
+        tags = champion.tags or {}
+        if tags.get("protocol") != "cv" or tags.get("fingerprint") != fingerprint or not fingerprint:
+            promoted = False
+            reason = (
+                f"champion v{champion.version} kept: it was not cross-validated on this data, so the costs "
+                "are not comparable; promote by hand if intended"
+            )
+        else:
+            champion_cost = float(tags["cv_expected_cost"])
+            promoted = should_promote(cv_cost, champion_cost)
+            verdict = "lower" if promoted else "not lower"
+            reason = (
+                f"out-of-fold expected cost {cv_cost:.4g} {verdict} than "
+                f"champion v{champion.version}'s {champion_cost:.4g} on the same data"
+            )
+    if promoted:
+        client.set_registered_model_alias(name, CHAMPION, str(version))
+    return PromotionDecision(
+        name,
+        version,
+        promoted,
+        cv_cost,
+        int(champion.version) if champion is not None else None,
+        champion_cost,
+        reason,
+    )
+
+
+def _register_challenger(model_uri: str, name: str, warnings: list[str] | None) -> tuple[Any, int]:
+    """A new version of ``name`` with the ``challenger`` alias and the run's warnings as a tag."""
+    import mlflow
+    from mlflow import MlflowClient
+
+    client = MlflowClient()
+    version = int(mlflow.register_model(model_uri, name).version)
+    client.set_registered_model_alias(name, CHALLENGER, str(version))
+    if warnings:
+        client.set_model_version_tag(name, str(version), "warnings", " | ".join(warnings)[:5000])
+    return client, version
 
 
 def _champion_cost(

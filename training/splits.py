@@ -40,6 +40,8 @@ class HoldoutSplit:
     holdout_fraction: float = 0.2
     #: Entities with at least one positive label in the holdout.
     positive_entities: int = 0
+    #: Entities with at least one positive label on the training side.
+    train_positive_entities: int = 0
 
 
 def out_of_time_split(
@@ -110,6 +112,7 @@ def _split_at(
         dropped_rows=len(entities) - len(train) - len(holdout),
         holdout_fraction=holdout_fraction,
         positive_entities=len(np.unique(entities[holdout][positive[holdout]])),
+        train_positive_entities=len(np.unique(entities[train][positive[train]])),
     )
 
 

@@ -14,6 +14,11 @@ one with the highest out-of-fold AUC is logged as the run's model and registered
 (:mod:`training.selection`). It is never chosen on the holdout, which would make the holdout
 figures optimistic; the registry decides champion or challenger on the holdout (see
 :mod:`training.registry`).
+
+A table without an observation time (or whose out-of-time split leaves the training side too few
+events) is evaluated by repeated cross-validation instead (:mod:`training.protocol`): the "holdout"
+figures are then the out-of-fold ones, and the fold ROC-AUC / PR-AUC means carry corrected
+intervals comparable with a published ``cross_val_score``.
 """
 
 from __future__ import annotations
@@ -49,6 +54,14 @@ from training.explain import mean_abs_importance
 from training.models import DEFAULT_FAMILIES, FAMILIES, FitContext, monotone_directions, voting_ensemble
 from training.oracle import auc_ratio_intervals, oracle_probabilities
 from training.outliers import detect_outliers
+from training.protocol import (
+    PROTOCOLS,
+    Protocol,
+    degenerate_split_reason,
+    fold_scores,
+    repeated_folds,
+    summarise,
+)
 from training.registry import PromotionDecision, configure_tracking, ensure_experiment, register_and_promote
 from training.selection import select_family
 from training.splits import HoldoutSplit, grouped_folds, out_of_time_split
@@ -68,9 +81,17 @@ class TrainOptions:
     tune_trials: int = 0
     tune_method: str = "optuna"
     tune_timeout: float | None = None
-    #: Grouped, stratified folds of the training period: cross-fitting (calibration, threshold,
-    #: selection) and tuning.
-    cv_folds: int = 3
+    #: ``auto`` (out-of-time holdout when the data has a usable time column, else repeated
+    #: cross-validation), ``holdout`` or ``cv``.
+    protocol: str = "auto"
+    #: Folds: of the training period for cross-fitting and tuning under the holdout protocol
+    #: (default 3), of every repetition under the cv protocol (default 5).
+    cv_folds: int | None = None
+    #: Repetitions of the K-fold under the cv protocol.
+    cv_repeats: int = 3
+    #: Under ``auto``, an out-of-time training side with fewer entities with an event than this
+    #: falls back to cross-validation (under ``holdout`` it is a warning).
+    min_train_events: int = 30
     calibration: str = "sigmoid"
     cost_ratio: float = 5.0
     lgd: float | None = None
@@ -95,6 +116,10 @@ class TrainOptions:
     def cost(self) -> CostModel:
         return CostModel(cost_ratio=self.cost_ratio, lgd=self.lgd, fp_rate=self.fp_rate)
 
+    def folds_for(self, protocol: str) -> int:
+        """The K of the K-fold: the option when given, else 3 (holdout) or 5 (cv)."""
+        return self.cv_folds or (5 if protocol == "cv" else 3)
+
 
 @dataclass
 class FamilyResult:
@@ -118,6 +143,10 @@ class FamilyResult:
     shap_seconds_per_1k: float | None = None
     importance: dict[str, float] = field(default_factory=dict)
     holdout_proba: np.ndarray | None = None
+    #: cv protocol: each repetition's out-of-fold probabilities (the first is ``oof_proba``).
+    oof_by_repeat: list[np.ndarray] | None = None
+    #: cv protocol: mean, interval and fold values of ROC-AUC and PR-AUC.
+    cv_summary: dict[str, dict[str, Any]] | None = None
 
 
 @dataclass
@@ -133,6 +162,11 @@ class TrainingReport:
     split: dict[str, Any]
     manifest: dict[str, Any]
     model: CreditRiskModel | None = None
+    protocol: Protocol | None = None
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.protocol.warnings if self.protocol else []
 
     def comparison(self) -> pd.DataFrame:
         """One row per family: holdout metrics, fit time and whether it was selected."""
@@ -170,6 +204,8 @@ class TrainingReport:
         return {
             "model_name": self.model_name,
             "run_id": self.run_id,
+            "protocol": self.protocol.to_dict() if self.protocol else None,
+            "warnings": self.warnings,
             "split": self.split,
             "manifest": self.manifest,
             "oracle_auc": self.oracle_auc,
@@ -206,6 +242,8 @@ def _metric_dict(result: FamilyResult, oracle_auc: float | None) -> dict[str, An
     metrics["cv_seconds"] = result.cv_seconds
     metrics["shap_seconds_per_1k_rows"] = result.shap_seconds_per_1k
     metrics["params"] = {k: _jsonable(v) for k, v in result.params.items()}
+    if result.cv_summary is not None:
+        metrics["cv"] = result.cv_summary
     return metrics
 
 
@@ -222,7 +260,12 @@ def _silent(_: str) -> None:
 
 @dataclass
 class _Sides:
-    """The training period with its folds, and the out-of-time holdout."""
+    """The training period with its folds, and the out-of-time holdout.
+
+    Under the cv protocol the training side is every row, ``repeats`` holds every repetition's
+    folds (the first is ``folds``), and the holdout *is* the training side: its probabilities are
+    the out-of-fold ones, never the refit's.
+    """
 
     train: pd.DataFrame
     y_train: np.ndarray
@@ -230,6 +273,14 @@ class _Sides:
     folds: Folds
     holdout: pd.DataFrame
     y_holdout: np.ndarray
+    protocol: str = "holdout"
+    repeats: list[Folds] = field(default_factory=list)
+    #: Under the cv protocol with outlier removal: rows no fit may use (they are still scored).
+    outliers: np.ndarray | None = None
+
+    @property
+    def cross_validated(self) -> bool:
+        return self.protocol == "cv"
 
 
 def train_model(
@@ -239,23 +290,12 @@ def train_model(
     import mlflow
 
     _check_options(data, options)
-    split = out_of_time_split(
-        data.frame,
-        data.time_col,
-        data.entity_key,
-        options.holdout_fraction,
-        options.holdout_entity_fraction,
-        options.seed,
-        label_col=data.label,
-        min_positive_entities=options.min_holdout_positive_entities,
-        max_holdout_fraction=max(options.max_holdout_fraction, options.holdout_fraction),
-    )
-    if split.holdout_fraction > options.holdout_fraction:
-        log(
-            f"holdout window lengthened from {options.holdout_fraction:.0%} to {split.holdout_fraction:.0%} "
-            f"of observation times so that {split.positive_entities} entities with an event are held out"
-        )
-    sides, split_info = _make_sides(data, split, options, log)
+    protocol, split = choose_protocol(data, options, log)
+    if split is not None:
+        sides, split_info = _make_sides(data, split, options, log)
+    else:
+        sides, split_info = _cv_sides(data, options, protocol, log)
+    split_info["protocol"] = protocol.name
     y_all = sides.y_train
     ctx = FitContext(
         n_positive=int(y_all.sum()),
@@ -270,21 +310,113 @@ def train_model(
     exposure = _exposure(sides.holdout, options)
     with mlflow.start_run(experiment_id=experiment_id, run_name=f"train {options.model}") as run:
         _log_run_context(data, options, split_info, settings)
+        mlflow.log_dict(protocol.to_dict(), "protocol.json")
         results = _train_families(data, options, sides, ctx, exposure, log)
         selected = select_family(results, sides.groups, seed=options.seed)
+        _warn_if_no_better_than_chance(results[selected], protocol, log)
         truth = _holdout_oracle_pd(sides.holdout, data, settings, log)
         oracle_auc = _oracle_auc(truth, sides, data, results, options, log)
         _log_comparison(results, selected, sides, oracle_auc, truth)
         model = _artifact(data, options, results[selected], sides)
         promotion = None
+        if protocol.warnings:
+            mlflow.set_tag("warnings", " | ".join(protocol.warnings)[:5000])
         if options.register:
-            promotion = _register(model, options, sides, exposure, log)
+            promotion = _register(model, options, sides, exposure, results[selected], data, protocol, log)
         mlflow.set_tag("selected_family", selected)
     report = TrainingReport(
-        options.model, results, selected, oracle_auc, promotion, run.info.run_id, split_info, data.manifest
+        options.model,
+        results,
+        selected,
+        oracle_auc,
+        promotion,
+        run.info.run_id,
+        split_info,
+        data.manifest,
+        model=model,
+        protocol=protocol,
     )
-    report.model = model
     return report
+
+
+def choose_protocol(
+    data: LabelledData, options: TrainOptions, log: Log
+) -> tuple[Protocol, HoldoutSplit | None]:
+    """The evaluation protocol for ``data`` and, for the holdout protocol, its split.
+
+    ``auto`` takes the out-of-time holdout when the data has a time column and the split leaves the
+    training side enough events; otherwise it falls back to repeated cross-validation and says so.
+    ``holdout`` on a thin split keeps the holdout with a loud warning; ``cv`` always cross-validates.
+    """
+    if options.protocol not in PROTOCOLS:
+        raise DataError(f"--protocol must be one of {', '.join(PROTOCOLS)}")
+    if options.protocol == "cv":
+        return _cv_protocol(data, options, "asked for (--protocol cv)"), None
+    if data.time_col is None:
+        if options.protocol == "holdout":
+            raise DataError("--protocol holdout needs an observation-time column (--time-col)")
+        return _cv_protocol(data, options, "the table has no observation-time column"), None
+    try:
+        split = _out_of_time(data, options)
+        reason = degenerate_split_reason(
+            split.train_positive_entities,
+            len(split.train),
+            data.frame[data.time_col].nunique(),
+            options.min_train_events,
+        )
+    except DataError as exc:
+        if options.protocol == "holdout":
+            raise
+        split, reason = None, str(exc)
+    if reason is None and split is not None:
+        return Protocol("holdout", f"out-of-time holdout on '{data.time_col}'"), split
+    if options.protocol == "holdout" and split is not None:
+        warning = f"{reason}; the holdout figures will be unreliable (try --protocol cv)"
+        log(f"WARNING: {warning}")
+        return Protocol("holdout", f"out-of-time holdout on '{data.time_col}'", warnings=[warning]), split
+    warning = (
+        f"{reason}; falling back to repeated cross-validation (pass --protocol holdout to keep the split)"
+    )
+    log(f"WARNING: {warning}")
+    protocol = _cv_protocol(data, options, f"fallback: {reason}")
+    protocol.warnings.append(warning)
+    return protocol, None
+
+
+def _out_of_time(data: LabelledData, options: TrainOptions) -> HoldoutSplit:
+    assert data.time_col is not None
+    return out_of_time_split(
+        data.frame,
+        data.time_col,
+        data.entity_key,
+        options.holdout_fraction,
+        options.holdout_entity_fraction,
+        options.seed,
+        label_col=data.label,
+        min_positive_entities=options.min_holdout_positive_entities,
+        max_holdout_fraction=max(options.max_holdout_fraction, options.holdout_fraction),
+    )
+
+
+def _cv_protocol(data: LabelledData, options: TrainOptions, reason: str) -> Protocol:
+    grouped = bool(data.frame[data.entity_key].duplicated().any())
+    return Protocol(
+        "cv", reason, folds=options.folds_for("cv"), repeats=max(1, options.cv_repeats), grouped=grouped
+    )
+
+
+def _warn_if_no_better_than_chance(result: FamilyResult, protocol: Protocol, log: Log) -> None:
+    """A loud warning when the selected family's AUC interval does not exclude chance."""
+    low, high = result.intervals.get("roc_auc", (float("nan"), float("nan")))
+    if np.isfinite(low) and low > 0.5:
+        return
+    where = "cross-validated" if protocol.name == "cv" else "holdout"
+    warning = (
+        f"the selected family {result.family}'s {where} AUC {result.metrics['roc_auc']:.3f} has a 95% "
+        f"interval [{low:.3f}, {high:.3f}] that includes 0.5: no evidence it ranks better than chance"
+    )
+    protocol.warnings.append(warning)
+    log(f"WARNING: {warning}")
 
 
 def _check_options(data: LabelledData, options: TrainOptions) -> None:
@@ -304,6 +436,11 @@ def _check_options(data: LabelledData, options: TrainOptions) -> None:
 def _make_sides(
     data: LabelledData, split: HoldoutSplit, options: TrainOptions, log: Log
 ) -> tuple[_Sides, dict[str, Any]]:
+    if split.holdout_fraction > options.holdout_fraction:
+        log(
+            f"holdout window lengthened from {options.holdout_fraction:.0%} to {split.holdout_fraction:.0%} "
+            f"of observation times so that {split.positive_entities} entities with an event are held out"
+        )
     frame, label, key = data.frame, data.label, data.entity_key
     train = frame.iloc[split.train].reset_index(drop=True)
     holdout = frame.iloc[split.holdout].reset_index(drop=True)
@@ -320,7 +457,7 @@ def _make_sides(
                 f"the {name} side has {positives} positives in {len(labels)} rows: too few events to "
                 "fit, calibrate and score; use more data or a larger --holdout-fraction"
             )
-    folds = list(grouped_folds(y_train, groups, options.cv_folds, options.seed))
+    folds = list(grouped_folds(y_train, groups, options.folds_for("holdout"), options.seed))
     sides = _Sides(
         train=train,
         y_train=y_train,
@@ -348,6 +485,47 @@ def _make_sides(
     log(
         f"split at {split.cutoff:%Y-%m-%d}: {len(train)} training rows ({info['train_positives']} positive, "
         f"{len(folds)} grouped folds), {len(holdout)} holdout rows ({info['holdout_positives']} positive)"
+    )
+    return sides, info
+
+
+def _cv_sides(
+    data: LabelledData, options: TrainOptions, protocol: Protocol, log: Log
+) -> tuple[_Sides, dict[str, Any]]:
+    """Every row on the training side, ``repeats`` K-fold partitions of it; scored out of fold."""
+    frame = data.frame.reset_index(drop=True)
+    y = frame[data.label].to_numpy(dtype=int)
+    groups = frame[data.entity_key].astype(str).to_numpy()
+    repeats = repeated_folds(
+        y, groups if protocol.grouped else None, protocol.folds, protocol.repeats, options.seed
+    )
+    outliers = detect_outliers(frame, data.feature_types, options.outliers, options.seed)
+    if outliers.count:
+        log(f"outliers ({options.outliers}): {outliers.count} of {len(frame)} rows left out of every fit")
+    sides = _Sides(
+        train=frame,
+        y_train=y,
+        groups=groups,
+        folds=repeats[0],
+        holdout=frame,
+        y_holdout=y,
+        protocol="cv",
+        repeats=repeats,
+        outliers=outliers.mask if outliers.count else None,
+    )
+    info = {
+        "rows": len(frame),
+        "positives": int(y.sum()),
+        "label_rate": float(y.mean()),
+        "cv_folds": protocol.folds,
+        "cv_repeats": protocol.repeats,
+        "cv_grouped": protocol.grouped,
+        "outliers_left_out_of_fits": outliers.count,
+        "outlier_method": options.outliers,
+    }
+    log(
+        f"{protocol.repeats}x {protocol.folds}-fold {'grouped ' if protocol.grouped else ''}stratified "
+        f"cross-validation over {len(frame)} rows ({info['positives']} positive): {protocol.reason}"
     )
     return sides, info
 
@@ -407,25 +585,51 @@ def _train_one(
         # Soft voting averages the members' probabilities, so the vote's out-of-fold probability is
         # the average of theirs: no refit needed.
         oof = np.mean([r.oof_proba for r in members], axis=0)
+        oof_by_repeat = (
+            [np.mean(repeat, axis=0) for repeat in zip(*(r.oof_by_repeat for r in members), strict=True)]
+            if sides.cross_validated
+            else None
+        )
         cv_seconds, fit_seconds = 0.0, time.perf_counter() - started
     else:
         if options.tune_trials and family in ("lr", "rf", "xgb", "lgbm", "ann"):
             params |= _tune(family, data, options, sides, ctx, log)
-        fits = cross_fit(family, X, sides.y_train, sides.folds, data.feature_types, ctx, params)
+        fits = cross_fit(
+            family, X, sides.y_train, sides.folds, data.feature_types, ctx, params, excluded=sides.outliers
+        )
         pipeline, oof = fits.pipeline, fits.oof_proba
+        oof_by_repeat = None
+        if sides.cross_validated:
+            oof_by_repeat = [oof] + [
+                cross_fit(
+                    family,
+                    X,
+                    sides.y_train,
+                    folds,
+                    data.feature_types,
+                    ctx,
+                    params,
+                    excluded=sides.outliers,
+                    refit=False,
+                ).oof_proba
+                for folds in sides.repeats[1:]
+            ]
         if fits.rounds is not None:
             params["n_estimators"] = fits.rounds
         total = time.perf_counter() - started
         # The refit sees all rows and each of the k folds (k-1)/k of them, k fits' worth in all:
-        # the refit's share is 1/k of the time.
-        fit_seconds = total / len(sides.folds)
+        # the refit's share is 1/(k x repeats + 1) x k of the time, 1/k with one repetition.
+        fit_seconds = total / len(sides.folds) / max(1, len(sides.repeats))
         cv_seconds = total - fit_seconds
     calibrator = Calibrator(options.calibration).fit(oof, sides.y_train)
     oof_calibrated = calibrator.transform(oof)
     train_exposure = _exposure(sides.train, options)
     threshold, cv_cost = optimal_threshold(sides.y_train, oof_calibrated, options.cost, train_exposure)
     oof_row_cost = row_costs(sides.y_train, oof_calibrated, threshold, options.cost, train_exposure)
-    proba = calibrator.transform(pipeline.predict_proba(sides.holdout[features])[:, 1])
+    if sides.cross_validated:
+        proba = oof_calibrated  # the refit has seen every row: only out-of-fold figures are honest
+    else:
+        proba = calibrator.transform(pipeline.predict_proba(sides.holdout[features])[:, 1])
     metrics = classification_metrics(sides.y_holdout, proba, threshold, options.cost, exposure)
     intervals = bootstrap_intervals(
         sides.y_holdout,
@@ -437,6 +641,12 @@ def _train_one(
         seed=ctx.seed,
         groups=sides.holdout[data.entity_key].to_numpy(),
     )
+    cv_summary = None
+    if oof_by_repeat is not None:
+        cv_summary = summarise(fold_scores(sides.y_train, oof_by_repeat, sides.repeats), len(sides.folds))
+        for metric in ("roc_auc", "pr_auc"):
+            metrics[metric] = cv_summary[metric]["mean"]
+            intervals[metric] = tuple(cv_summary[metric]["ci95"])
     return FamilyResult(
         family=family,
         pipeline=pipeline,
@@ -452,6 +662,8 @@ def _train_one(
         oof_proba=oof,
         oof_row_cost=oof_row_cost,
         holdout_proba=proba,
+        oof_by_repeat=oof_by_repeat,
+        cv_summary=cv_summary,
     )
 
 
@@ -475,7 +687,7 @@ def _tune(
         data.feature_types,
         ctx,
         n_trials=options.tune_trials,
-        folds=options.cv_folds,
+        folds=options.folds_for(sides.protocol),
         method=options.tune_method,
         timeout=options.tune_timeout,
         on_trial=on_trial,
@@ -662,18 +874,34 @@ def _has_tabulate() -> bool:
 
 
 def _register(
-    model: CreditRiskModel, options: TrainOptions, sides: _Sides, exposure: np.ndarray | None, log: Log
+    model: CreditRiskModel,
+    options: TrainOptions,
+    sides: _Sides,
+    exposure: np.ndarray | None,
+    result: FamilyResult,
+    data: LabelledData,
+    protocol: Protocol,
+    log: Log,
 ) -> PromotionDecision:
-    from training.registry import log_model
+    from training.registry import log_model, register_cross_validated
 
     info = log_model(model, sides.holdout[model.feature_names])
 
     def cost(y: np.ndarray, proba: np.ndarray, threshold: float) -> float:
         return expected_cost(y, proba, threshold, options.cost, exposure)
 
-    decision = register_and_promote(
-        info.model_uri, options.model, model, sides.holdout, sides.y_holdout, cost
-    )
+    if sides.cross_validated:
+        decision = register_cross_validated(
+            info.model_uri,
+            options.model,
+            result.metrics["expected_cost"],
+            str(data.manifest.get("fingerprint", "")),
+            protocol.warnings,
+        )
+    else:
+        decision = register_and_promote(
+            info.model_uri, options.model, model, sides.holdout, sides.y_holdout, cost, protocol.warnings
+        )
     verdict = "promoted to champion" if decision.promoted else "not promoted"
     log(f"registered {options.model} v{decision.version} as challenger; {verdict} ({decision.reason})")
     return decision
@@ -696,7 +924,9 @@ def _log_run_context(
             "booster_weighting": options.booster_weighting,
             "tune_trials": options.tune_trials,
             "tune_method": options.tune_method,
-            "cv_folds": options.cv_folds,
+            "protocol": options.protocol,
+            "cv_folds": options.folds_for("cv" if options.protocol == "cv" else "holdout"),
+            "cv_repeats": options.cv_repeats,
             "seed": options.seed,
             "label": data.label,
             "entity_key": data.entity_key,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from creditrisk.cli._app import app, console
+from creditrisk.errors import ConfigurationError
 from creditrisk.settings import get_settings
 
 report_app = typer.Typer(help="Reports for risk teams and auditors.", no_args_is_help=True)
@@ -22,7 +24,11 @@ class Model(StrEnum):
 
 @report_app.command("analysis")
 def analysis(
-    model: Model = typer.Option(..., "--model", help="Which model's data: sets the default label and title."),
+    model: Model | None = typer.Option(
+        None,
+        "--model",
+        help="Which model's data: default label and title (optional with --dataset).",
+    ),
     dataset: Path | None = typer.Option(
         None, "--dataset", help="Parquet or CSV file to analyse; default: the training set from Feast."
     ),
@@ -48,16 +54,20 @@ def analysis(
     from training.report.sources import label_for, load_dataset, load_training_set, parse_month
 
     settings = get_settings()
-    label = label or label_for(model.value)
+    if model is None and (dataset is None or label is None):
+        raise ConfigurationError("pass --model, or --dataset PATH with --label COL for any labelled file")
+    label = label or label_for(model.value if model else "")
+    name = model.value if model else _slug(dataset.stem if dataset else "dataset")
     if dataset is not None:
         frame = load_dataset(dataset)
         source = str(dataset)
     else:
+        assert model is not None
         window = (parse_month(start) if start else None, parse_month(end) if end else None)
         with console.status(f"building the {model.value} training set from Feast"):
             frame = load_training_set(model.value, settings, *window)
         source = f"training set {model.value}"
-    out_path = out or settings.reports_dir / f"analysis_{model.value}.html"
+    out_path = out or settings.reports_dir / f"analysis_{name}.html"
     options = AnalysisOptions(tsne_sample=tsne_sample, seed=settings.seed if seed is None else seed)
     with Progress(
         SpinnerColumn(),
@@ -70,7 +80,7 @@ def analysis(
         summary = build_analysis_report(
             frame,
             label,
-            model=model.value,
+            model=name,
             time_column=time_column,
             id_columns=id_column or None,
             out_path=out_path,
@@ -85,3 +95,8 @@ def analysis(
     )
     for finding in summary.findings[:5]:
         console.print(f"  - {finding}")
+
+
+def _slug(text: str) -> str:
+    """A file-name-safe report name from a dataset's file name."""
+    return re.sub(r"[^a-z0-9_]+", "_", text.lower()).strip("_") or "dataset"

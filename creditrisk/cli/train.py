@@ -28,7 +28,19 @@ def train(
     tune: int = typer.Option(0, help="Hyperparameter trials per family (0: strong defaults)."),
     tune_method: str = typer.Option("optuna", help="optuna (TPE) or random."),
     tune_timeout: float | None = typer.Option(None, help="Seconds per family for the search."),
-    cv: int = typer.Option(3, help="Grouped stratified CV folds (cross-fitting, selection, tuning)."),
+    protocol: str = typer.Option(
+        "auto",
+        help="Evaluation: auto (out-of-time holdout when there is a usable time column, else repeated "
+        "cross-validation), holdout or cv.",
+    ),
+    cv: int | None = typer.Option(
+        None,
+        help="Folds: cross-fitting (holdout protocol, default 3) or K of the cv protocol (default 5).",
+    ),
+    cv_repeats: int = typer.Option(3, help="Repetitions of the K-fold under the cv protocol."),
+    min_train_events: int = typer.Option(
+        30, help="auto: fall back to cross-validation when the out-of-time training side has fewer events."
+    ),
     calibration: str = typer.Option("sigmoid", help="sigmoid, isotonic or none."),
     cost_ratio: float = typer.Option(5.0, help="Cost of a missed default over a false alarm."),
     exposure_col: str | None = typer.Option(None, help="Exposure (UPB) column for exposure-based cost."),
@@ -69,7 +81,10 @@ def train(
         tune_trials=tune,
         tune_method=tune_method,
         tune_timeout=tune_timeout,
+        protocol=protocol,
         cv_folds=cv,
+        cv_repeats=cv_repeats,
+        min_train_events=min_train_events,
         calibration=calibration,
         cost_ratio=cost_ratio,
         exposure_col=exposure_col,
@@ -85,7 +100,7 @@ def train(
     )
     console.print(
         f"training [bold]{model}[/] on {len(data.frame):,} rows, {len(data.feature_names)} features "
-        f"(label {data.label}, id {data.entity_key}, time {data.time_col})"
+        f"(label {data.label}, id {data.entity_key}, time {data.time_col or 'none: cross-sectional'})"
     )
     with console.status("training...") as status:
 
@@ -95,6 +110,8 @@ def train(
 
         report = train_model(data, options, settings, log)
     _print_comparison(report)
+    for warning in report.warnings:
+        console.print(f"[bold red]WARNING:[/] {warning}")
     if report_json:
         write_report(report, report_json)
         console.print(f"report: {report_json}")
@@ -104,7 +121,12 @@ def _print_comparison(report: object) -> None:
     from training.train import TrainingReport
 
     assert isinstance(report, TrainingReport)
-    table = Table(title=f"{report.model_name}: families on the out-of-time holdout")
+    protocol = report.protocol
+    if protocol is not None and protocol.name == "cv":
+        where = f"{protocol.repeats}x {protocol.folds}-fold cross-validation (AUC, PR AUC: fold means)"
+    else:
+        where = "the out-of-time holdout"
+    table = Table(title=f"{report.model_name}: families on {where}")
     columns = {
         "roc_auc": "AUC",
         "pr_auc": "PR AUC",

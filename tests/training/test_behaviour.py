@@ -51,5 +51,8 @@ def test_columns_are_detected_and_dates_are_not_features(panel: pd.DataFrame) ->
     assert str(data.frame["event_timestamp"].dt.tz) == "UTC"
     with pytest.raises(DataError, match="must be binary"):
         labelled_from_frame(frame.assign(default_12m=frame["default_12m"] * 3 + 1), "default_12m")
+    without_timestamp = frame.drop(columns="event_timestamp")
+    assert labelled_from_frame(without_timestamp, "default_12m").time_col == "observation_month"
     with pytest.raises(DataError, match="--time-col"):
-        labelled_from_frame(frame.drop(columns="event_timestamp").assign(a_date=1, b_date=2), "default_12m")
+        ambiguous = without_timestamp.drop(columns=["observation_month", "first_payment_date"])
+        labelled_from_frame(ambiguous.assign(a_date=1, b_date=2), "default_12m")
