@@ -13,6 +13,7 @@ from creditrisk.cli import dataset as _dataset  # noqa: F401  (registers `datase
 from creditrisk.cli import demo as _demo  # noqa: F401  (registers `demo`)
 from creditrisk.cli import features as _features  # noqa: F401  (registers `features`)
 from creditrisk.cli import log as _log  # noqa: F401  (registers `log verify`)
+from creditrisk.cli import monitor as _monitor  # noqa: F401  (registers `monitor drift`, `retrain`)
 from creditrisk.cli import push as _push  # noqa: F401  (registers `features push`)
 from creditrisk.cli import report as _report  # noqa: F401  (registers `report analysis`)
 from creditrisk.cli import score as _score  # noqa: F401  (registers `score`)
