@@ -81,6 +81,23 @@ class Settings(BaseSettings):
     log_flush_seconds: float = Field(
         default=1.0, description="How often the prediction log writer flushes buffered records to Parquet."
     )
+    max_body_bytes: int = Field(
+        default=2_097_152,
+        gt=0,
+        description="Largest request body the API reads (413 above it); 1000 feature rows fit.",
+    )
+    rate_limit_per_second: float = Field(
+        default=100.0,
+        ge=0,
+        description="Requests a second each API key may make on average (429 with Retry-After above "
+        "it); 0 turns rate limiting off. Health probes and metrics are not limited.",
+    )
+    rate_limit_burst: int = Field(
+        default=200, ge=1, description="Requests an API key may make at once before the rate applies."
+    )
+    request_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="Deadline of one API request (504 past it)."
+    )
 
     # ------------------------------------------------------------------ derived paths
     @property

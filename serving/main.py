@@ -25,7 +25,9 @@ from serving.features import FeastOnlineSource, FeatureSource
 from serving.metrics import MetricsMiddleware, ServingMetrics
 from serving.models import ModelHolder
 from serving.prediction_log import LogUnavailableError, PredictionLog
+from serving.redact import install_log_redaction, public_reason
 from serving.reload import install_sighup, reload_models
+from serving.security import RateLimiter, SecurityMiddleware, document_limits
 from serving.state import ServingState
 
 logger = logging.getLogger(__name__)
@@ -50,6 +52,7 @@ def create_app(
             log=PredictionLog(settings.prediction_log_dir, flush_seconds=settings.log_flush_seconds),
             metrics=metrics,
             verifier=ApiKeyVerifier.from_setting(settings.api_keys),
+            limiter=RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst),
         )
         try:
             state.log.start()
@@ -76,23 +79,34 @@ def create_app(
     app.include_router(push.router)
     app.include_router(health.router)
     _add_exception_handlers(app)
+    document_limits(app)
+    app.add_middleware(
+        SecurityMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        timeout_seconds=settings.request_timeout_seconds,
+    )
     app.add_middleware(MetricsMiddleware, metrics=metrics)
+    install_log_redaction()
     return app
 
 
 def _add_exception_handlers(app: FastAPI) -> None:
+    unavailable_status = status.HTTP_503_SERVICE_UNAVAILABLE
+
     @app.exception_handler(ServiceUnavailableError)
     @app.exception_handler(LogUnavailableError)
     async def unavailable(_: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
+        return JSONResponse({"detail": public_reason(str(exc))}, status_code=unavailable_status)
 
     @app.exception_handler(CreditRiskError)
     async def expected_failure(_: Request, exc: CreditRiskError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
+        return JSONResponse({"detail": public_reason(str(exc))}, status_code=unavailable_status)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        # The trace goes to DEBUG only (serving.redact drops it above): a log line names the error.
+        logger.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
+        logger.debug("trace of the unhandled error", exc_info=exc)
         return JSONResponse(
             {"detail": "internal error; the server log has the details"},
             status_code=status.HTTP_500_INTERNAL_SERVER_ERROR,

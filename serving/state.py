@@ -10,6 +10,7 @@ from serving.features import FeatureSource
 from serving.metrics import ServingMetrics
 from serving.models import ModelHolder
 from serving.prediction_log import PredictionLog
+from serving.security import RateLimiter
 
 
 @dataclass
@@ -20,4 +21,5 @@ class ServingState:
     log: PredictionLog
     metrics: ServingMetrics
     verifier: ApiKeyVerifier
+    limiter: RateLimiter
     log_error: str | None = None  # why the log could not start, if it could not

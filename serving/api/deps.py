@@ -33,12 +33,19 @@ StateDep = Annotated[ServingState, Depends(get_state)]
 async def require_api_key(
     state: StateDep, api_key: Annotated[str | None, Security(_api_key_header)]
 ) -> Principal:
-    """401 unless ``X-API-Key`` hashes to a configured digest."""
+    """401 unless ``X-API-Key`` hashes to a configured digest; 429 past the key's rate limit."""
     principal = state.verifier.verify(api_key)
     if principal is None:
         detail = "missing API key header X-API-Key" if not api_key else "invalid API key"
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": "APIKey"}
+        )
+    wait = state.limiter.retry_after(principal.key_id)
+    if wait is not None:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            detail=f"rate limit of this API key exceeded; retry in {wait} s",
+            headers={"Retry-After": str(wait)},
         )
     return principal
 

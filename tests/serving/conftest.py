@@ -52,3 +52,14 @@ def client(world: ServingWorld) -> Iterator[TestClient]:
 @pytest.fixture
 def auth(world: ServingWorld) -> dict[str, str]:
     return {"X-API-Key": world.api_key}
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many cases the API fuzzing ran (``test_fuzz.py``), so every run's output shows it."""
+    from test_fuzz import FUZZ_CASES
+
+    if FUZZ_CASES:
+        by_principal = ", ".join(f"{n} {who}" for who, n in FUZZ_CASES.items())
+        terminalreporter.write_line(
+            f"schemathesis: {sum(FUZZ_CASES.values())} API cases fuzzed ({by_principal})"
+        )

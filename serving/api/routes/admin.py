@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from serving.api.deps import AdminDep, StateDep
+from serving.redact import public_reason
 from serving.reload import reload_models
 from serving.schemas import ErrorResponse, ReloadResponse
 
@@ -24,5 +25,5 @@ def reload(state: StateDep, _: AdminDep) -> Any:
     reload_models(state)
     return {
         "models": [{"name": m.name, "version": m.version} for m in state.models.all()],
-        "unavailable": state.models.missing(),
+        "unavailable": {name: public_reason(why) for name, why in state.models.missing().items()},
     }

@@ -10,14 +10,15 @@ from fastapi.responses import JSONResponse
 from serving.api.deps import StateDep
 from serving.errors import ServiceUnavailableError
 from serving.prediction_log import LogUnavailableError
+from serving.redact import public_reason
 from serving.schemas import HealthResponse, ReadyResponse
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz", response_model=HealthResponse)
-def get_health() -> Any:
-    """The process is up."""
+async def get_health() -> Any:
+    """The process is up (answered on the event loop, so a busy thread pool never delays it)."""
     return {"status": "ok"}
 
 
@@ -41,7 +42,8 @@ def get_readiness(state: StateDep) -> Any:
         checks["prediction_log"] = str(exc)
     ready = all(v == "ok" for v in checks.values())
     code = status.HTTP_200_OK if ready else status.HTTP_503_SERVICE_UNAVAILABLE
-    return JSONResponse({"ready": ready, "checks": checks}, status_code=code)
+    public = {name: public_reason(reason) for name, reason in checks.items()}  # unauthenticated
+    return JSONResponse({"ready": ready, "checks": public}, status_code=code)
 
 
 @router.get("/metrics", include_in_schema=False)

@@ -7,12 +7,15 @@ from typing import Any
 from fastapi import APIRouter
 
 from serving.api.deps import ApiKeyDep, StateDep
-from serving.schemas import ModelsResponse
+from serving.redact import public_reason
+from serving.schemas import ErrorResponse, ModelsResponse
 
 router = APIRouter(prefix="/v1/models", tags=["models"])
 
 
-@router.get("", response_model=ModelsResponse)
+@router.get("", response_model=ModelsResponse, responses={401: {"model": ErrorResponse}})
 def list_models(state: StateDep, _: ApiKeyDep) -> Any:
     """Loaded models with their feature schema, and configured models that are not loaded (why)."""
-    return {"models": [m.describe() for m in state.models.all()], "unavailable": state.models.missing()}
+    models = [{**m.describe(), "source": public_reason(m.source)} for m in state.models.all()]
+    missing = {name: public_reason(reason) for name, reason in state.models.missing().items()}
+    return {"models": models, "unavailable": missing}

@@ -72,7 +72,11 @@ async def score_companies(
     return await _scored(score_ids, state, ENTITY_MODELS["companies"], body.company_ids, request_id)
 
 
-@router.post("/{model}/score-features", response_model=ScoreResponse, responses=_ERRORS)
+@router.post(
+    "/{model}/score-features",
+    response_model=ScoreResponse,
+    responses={**_ERRORS, 404: {"model": ErrorResponse, "description": "Unknown model"}},
+)
 async def score_features(
     body: ScoreFeaturesRequest,
     state: StateDep,
