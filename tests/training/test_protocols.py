@@ -238,3 +238,14 @@ def test_a_model_no_better_than_chance_is_registered_only_with_a_loud_warning(tm
     assert "includes 0.5" in version.tags["warnings"]
     run = mlflow.get_run(report["run_id"])
     assert "includes 0.5" in run.data.tags["warnings"]
+
+
+def test_the_analysis_report_reads_yyyymm_dates_as_its_time_axis(tmp_path: Path) -> None:
+    from training.report.sources import load_dataset
+
+    path = tmp_path / "orig.csv"
+    freddie_origination(n=300, months=6).to_csv(path, index=False)
+    frame = load_dataset(path)
+    assert str(frame["first_payment_date"].dt.tz) == "UTC"
+    assert frame["first_payment_date"].min() == pd.Timestamp("2022-01-01", tz="UTC")
+    assert pd.api.types.is_integer_dtype(frame["original_upb"])

@@ -15,6 +15,7 @@ import pandas as pd
 
 from creditrisk.errors import ConfigurationError, DataError
 from creditrisk.settings import Settings
+from creditrisk.timeparse import compact_date_format, to_utc
 
 #: Label column of each model's training set (docs/contracts.md, section 2).
 MODEL_LABELS = {"loan_default": "default_12m", "company_bankruptcy": "bankruptcy_12m"}
@@ -32,7 +33,7 @@ def label_for(model: str) -> str:
 
 
 def load_dataset(path: Path) -> pd.DataFrame:
-    """Read a Parquet file/folder or a CSV file; timestamps become timezone-aware UTC."""
+    """Read a Parquet file/folder or a CSV file; timestamps (and YYYYMM dates) become UTC."""
     if not path.exists():
         raise DataError(f"dataset not found: {path}")
     suffix = path.suffix.lower()
@@ -102,6 +103,8 @@ def normalise_timestamps(frame: pd.DataFrame) -> pd.DataFrame:
                 frame[column] = series.dt.tz_localize("UTC")
             else:
                 frame[column] = series.dt.tz_convert("UTC")
+        elif _DATE_NAME.search(str(column)) and compact_date_format(series) is not None:
+            frame[column] = to_utc(series, str(column))  # Freddie Mac's YYYYMM, or YYYYMMDD
         elif series.dtype == object and _DATE_NAME.search(str(column)):
             sample = series.dropna().head(20)
             if len(sample) and all(hasattr(v, "year") and hasattr(v, "month") for v in sample):
