@@ -7,7 +7,9 @@ Format (version 1)::
 The key is derived from ``CREDITRISK_BUNDLE_KEY`` with scrypt and the per-bundle salt; the header is
 authenticated as associated data. The plaintext is a gzip'd tar of the MLflow model folder plus a
 ``bundle.json`` manifest. Decryption verifies the GCM tag **before** anything is extracted, let alone
-unpickled: a wrong key or a single flipped bit fails with :class:`BundleError` and nothing is read.
+unpickled: a wrong key, a truncated file or a single flipped bit fails with :class:`BundleError` and
+nothing is read. An authentic bundle older than one already loaded (a replay) is refused from its
+manifest, also before the model is unpickled.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ MAGIC = b"CRBUNDLE"
 VERSION = 1
 _HEADER = len(MAGIC) + 1 + 16 + 12
 KEY_ENV = "CREDITRISK_BUNDLE_KEY"
+#: Highest bundle version loaded per model, under the data dir's ``models/`` (replay check).
+HIGH_WATER_FILE = "bundle_versions.json"
 
 
 class BundleError(CreditRiskError):
@@ -122,9 +126,40 @@ def open_bundle(path: Path, dest: Path, settings: Settings | None = None) -> dic
 
 
 def load_bundle(path: Path, settings: Settings | None = None) -> Any:
-    """The :class:`~training.artifact.CreditRiskModel` inside a verified bundle."""
+    """The :class:`~training.artifact.CreditRiskModel` inside a verified, current bundle.
+
+    Authentication (:func:`unseal`) and the replay check (:func:`check_not_replayed`) both run
+    before MLflow unpickles the model.
+    """
     import mlflow.pyfunc
 
+    settings = settings or Settings()
     with tempfile.TemporaryDirectory() as tmp:
-        open_bundle(path, Path(tmp), settings)
+        manifest = open_bundle(path, Path(tmp), settings)
+        check_not_replayed(manifest, settings)
         return mlflow.pyfunc.load_model(str(Path(tmp) / "model")).unwrap_python_model()
+
+
+def check_not_replayed(manifest: dict[str, Any], settings: Settings) -> None:
+    """Refuse a bundle older than the newest one this data dir has loaded for the same model.
+
+    A bundle stays authentic as long as its key does, so whoever can swap files could put an
+    old, authentic bundle back (a weaker model, a laxer threshold) and it would decrypt fine.
+    Registry versions only go up, so each model's highest loaded version is kept in
+    ``models/bundle_versions.json`` and anything lower is refused. A deliberate rollback is an
+    operator's act: remove the model's entry from that file.
+    """
+    record = settings.models_dir / HIGH_WATER_FILE
+    seen: dict[str, int] = json.loads(record.read_text()) if record.exists() else {}
+    name, version = str(manifest["model_name"]), int(manifest["version"])
+    newest = seen.get(name)
+    if newest is not None and version < newest:
+        raise BundleError(
+            f"bundle of {name} v{version} is older than v{newest}, already loaded from a bundle here "
+            f"(replayed?); to roll back on purpose remove '{name}' from {HIGH_WATER_FILE}"
+        )
+    if newest is None or version > newest:
+        record.parent.mkdir(parents=True, exist_ok=True)
+        tmp = record.with_name(f".{record.name}.tmp")
+        tmp.write_text(json.dumps({**seen, name: version}, indent=2, sort_keys=True))
+        os.replace(tmp, record)
