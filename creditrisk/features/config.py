@@ -1,7 +1,8 @@
 """The effective Feast configuration, rendered from :class:`~creditrisk.settings.Settings`.
 
 ``feature_repo/feature_store.yaml`` is kept for the plain ``feast`` CLI (it reads
-``$CREDITRISK_DATA_DIR`` through Feast's ``${VAR}`` substitution and always uses SQLite). The
+``$CREDITRISK_DATA_DIR`` through Feast's ``${VAR}`` substitution); it is this module's rendering
+of the default settings (ASOF store and engine, SQLite), and a test keeps the two equal. The
 ``creditrisk`` CLI and Python API do not read that file: they build the same configuration here
 from Settings, so ``CREDITRISK_ONLINE_STORE=redis`` switches the online store with no change to
 the feature definitions, and tests can point each run at its own data dir.
