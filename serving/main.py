@@ -19,6 +19,7 @@ from creditrisk.errors import CreditRiskError
 from creditrisk.settings import Settings, get_settings
 from serving.api.routes import admin, health, push, score
 from serving.api.routes import models as models_routes
+from serving.api.routes.dashboard import install_monitoring
 from serving.auth import ApiKeyVerifier
 from serving.errors import ServiceUnavailableError
 from serving.features import FeastOnlineSource, FeatureSource
@@ -78,6 +79,7 @@ def create_app(
     app.include_router(admin.router)
     app.include_router(push.router)
     app.include_router(health.router)
+    install_monitoring(app, settings, metrics)
     _add_exception_handlers(app)
     document_limits(app)
     app.add_middleware(
