@@ -133,6 +133,12 @@ def _serve_step(settings: Settings, options: DemoOptions) -> StepResult:
     return serve_step(settings, options)
 
 
+def _monitor_step(settings: Settings, options: DemoOptions) -> StepResult:
+    from monitoring.steps import monitor_step
+
+    return monitor_step(settings, options)
+
+
 def demo_steps() -> list[Step]:
     """The demo's steps in order. Each layer appends its own here as it lands."""
     return [
@@ -144,6 +150,7 @@ def demo_steps() -> list[Step]:
         Step("report", "data analysis report of each training set (self-contained HTML)", _report_step),
         Step("train", "train, compare and register both models in MLflow", _train_step),
         Step("serve", "start the API, score loans and companies over HTTP, verify the log", _serve_step),
+        Step("monitor", "drift of each served model from the logged traffic; the dashboard", _monitor_step),
     ]
 
 

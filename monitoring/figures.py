@@ -125,12 +125,19 @@ def histogram(values: np.ndarray, threshold: float | None, title: str, bins: int
     return _layout(fig, title, height=340)
 
 
-def over_time(frame: pd.DataFrame, title: str) -> go.Figure:
-    """Scores per day (bars) with the share flagged and the mean probability (lines)."""
+def over_time(frame: pd.DataFrame, title: str, bucket_ms: float) -> go.Figure:
+    """Scores per bucket (bars as wide as the bucket) with the share flagged and the mean probability."""
     from plotly.subplots import make_subplots
 
     fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_bar(x=frame["day"], y=frame["scores"], name="scores", marker_color="#cbd5e0", secondary_y=False)
+    fig.add_bar(
+        x=frame["day"],
+        y=frame["scores"],
+        width=bucket_ms,
+        name="scores",
+        marker_color="#cbd5e0",
+        secondary_y=False,
+    )
     fig.add_scatter(
         x=frame["day"],
         y=frame["flagged"],
@@ -149,6 +156,7 @@ def over_time(frame: pd.DataFrame, title: str) -> go.Figure:
     )
     fig.update_yaxes(title_text="scores", secondary_y=False)
     fig.update_yaxes(title_text="share", tickformat=".0%", secondary_y=True)
+    fig.update_xaxes(type="date")
     return _layout(fig, title, height=340)
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -39,6 +40,7 @@ from training.artifact import CreditRiskModel
 LABEL_TOLERANCE = pd.Timedelta(days=45)
 #: Reference rows scored for the reference score distribution (a seeded sample above this).
 MAX_REFERENCE_SCORES = 20_000
+_PROGRESS_ENV = "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"
 LOG_COLUMNS = ["scored_at", "model_version", "entity_id", "features", "probability", "decision", "threshold"]
 
 
@@ -113,10 +115,17 @@ def _training_frame(client: Any, run_id: str | None, model: CreditRiskModel) -> 
 def _run_manifest(client: Any, run_id: str) -> dict[str, Any] | None:
     from mlflow.exceptions import MlflowException
 
+    before = os.environ.get(_PROGRESS_ENV)
+    os.environ[_PROGRESS_ENV] = "false"  # one small file: no progress bar on the console
     try:
         local = client.download_artifacts(run_id, "training_set_manifest.json")
     except (MlflowException, OSError):
         return None
+    finally:
+        if before is None:
+            os.environ.pop(_PROGRESS_ENV, None)
+        else:
+            os.environ[_PROGRESS_ENV] = before
     return json.loads(Path(local).read_text())
 
 

@@ -21,6 +21,9 @@ from serving.launch import running_server
 from serving.prediction_log import verify_log
 
 SAMPLE = 3
+#: Ids per model scored as a "portfolio" (one request each), so the prediction log holds enough
+#: traffic for the monitor step's drift report and the dashboard.
+PORTFOLIO = 1000
 
 
 def sample_ids(settings: Settings, mart: str, key: str, n: int = SAMPLE) -> list[str]:
@@ -50,6 +53,12 @@ def _describe(result: dict[str, Any]) -> str:
         f"risk={result['risk']} p={result['probability']:.3f} (threshold {result['threshold']:.3f}), "
         f"top: {top}{stale}"
     )
+
+
+PORTFOLIO_SOURCES = {
+    "loan_default": ("feat_loan_origination.parquet", "loan_id"),
+    "company_bankruptcy": ("feat_company_financials.parquet", "company_id"),
+}
 
 
 def models_with_a_champion(settings: Settings) -> list[str]:
@@ -105,6 +114,12 @@ def serve_step(settings: Settings, options: DemoOptions) -> StepResult:
                 facts[f"POST {route}"] = f"model {body['model']['name']} v{body['model']['version']}"
                 for result in body["results"]:
                     facts[f"  {result['id']}"] = _describe(result)
+            for name in (n for n in served if n in routes):
+                route, field, _ = routes[name]
+                mart, key = PORTFOLIO_SOURCES[name]
+                portfolio = sample_ids(settings, mart, key, PORTFOLIO)
+                client.post(route, json={field: portfolio}).raise_for_status()
+                facts[f"portfolio {name}"] = f"{len(portfolio):,} scored in one request (for monitoring)"
     report = verify_log(settings.prediction_log_dir)
     facts["prediction log"] = (
         f"{report.records} records, chain intact" if report.ok else f"BROKEN: {report.problem}"

@@ -56,9 +56,9 @@ class Portfolio:
     def empty(self) -> bool:
         return self.scores.empty
 
-    def over_time(self) -> tuple[pd.DataFrame, str]:
+    def over_time(self) -> tuple[pd.DataFrame, str, float]:
         """Per day (per hour when the scores span under two days): scores, share flagged, mean
-        probability; and the chart's title."""
+        probability; the chart's title and the bucket's width in milliseconds."""
         span = self.scores["scored_at"].max() - self.scores["scored_at"].min()
         unit, title = (
             ("h", "Scores and share flagged per hour")
@@ -74,7 +74,7 @@ class Portfolio:
                 "mean_probability": grouped["probability"].mean(),
             }
         ).reset_index()
-        return table, title
+        return table, title, pd.Timedelta(1, unit=unit).total_seconds() * 1000
 
     def by_segment(self, segment: str) -> pd.DataFrame:
         """Per value of ``segment`` (latest score per entity): entities, share flagged, mean probability."""

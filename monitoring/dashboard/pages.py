@@ -154,8 +154,8 @@ def portfolio_page(
     )
     sections = [
         _overview(portfolio, days),
-        _segments(portfolio, segments),
         _drift(model, drift),
+        _segments(portfolio, segments),
         _versions(portfolio, versions),
     ]
     return page(f"Risk dashboard: {model}", subtitle, "".join(sections), models, model)
