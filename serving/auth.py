@@ -73,10 +73,13 @@ class ApiKeyVerifier:
         if not key:
             return None
         presented = digest_key(key)
+        found: Principal | None = None
+        # Every digest is compared, in constant time, so the answer's timing says nothing about
+        # which configured key (if any) matched.
         for digest, scopes in self._digests.items():
             if hmac.compare_digest(presented, digest):
-                return Principal(key_id=digest[:8], scopes=scopes)
-        return None
+                found = Principal(key_id=digest[:8], scopes=scopes)
+        return found
 
 
 def mint_api_key(admin: bool = False) -> tuple[str, str]:

@@ -107,7 +107,8 @@ def _add_exception_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         # The trace goes to DEBUG only (serving.redact drops it above): a log line names the error.
-        logger.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
+        route = getattr(request.scope.get("route"), "name", "an unmatched route")
+        logger.error("unhandled %s on %s %s", type(exc).__name__, request.method, route)
         logger.debug("trace of the unhandled error", exc_info=exc)
         return JSONResponse(
             {"detail": "internal error; the server log has the details"},

@@ -35,10 +35,6 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 JSON_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
 
 
-class BodyTooLarge(Exception):
-    """A body without ``Content-Length`` grew past the limit while it was being read."""
-
-
 class SecurityMiddleware:
     """413 for oversized bodies, 504 past the deadline, security headers on every answer."""
 
@@ -51,10 +47,12 @@ class SecurityMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
+        started = answered = False  # the response has begun; we answered ourselves (413)
 
         async def send_secured(message: Message) -> None:
             nonlocal started
+            if answered:
+                return  # the app's own answer to a body we cut off (it saw a disconnect)
             if message["type"] == "http.response.start":
                 started = True
                 headers = list(message.get("headers", ()))
@@ -70,17 +68,28 @@ class SecurityMiddleware:
             await _reject(send_secured, 413, detail)
             return
         if declared is None and scope.get("method") in ("POST", "PUT", "PATCH"):
-            receive = _capped(receive, self.max_body_bytes)
+            # A streamed body: count it as it arrives; past the limit answer 413 and tell the app
+            # the client left (raising here would reach FastAPI's body parser as a 400).
+            upstream, seen = receive, 0
+
+            async def receive() -> Message:
+                nonlocal seen, answered
+                message = await upstream()
+                if message["type"] == "http.request":
+                    seen += len(message.get("body", b""))
+                    if seen > self.max_body_bytes and not started:
+                        detail = f"request body is over the limit of {self.max_body_bytes} bytes"
+                        await _reject(send_secured, 413, detail)
+                        answered = True
+                        return {"type": "http.disconnect"}
+                return message
+
         try:
             async with asyncio.timeout(self.timeout_seconds):
                 await self.app(scope, receive, send_secured)
         except TimeoutError:
             if not started:
                 await _reject(send_secured, 504, f"request took longer than {self.timeout_seconds:g} s")
-        except BodyTooLarge:
-            if not started:
-                detail = f"request body is over the limit of {self.max_body_bytes} bytes"
-                await _reject(send_secured, 413, detail)
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -91,21 +100,6 @@ def _content_length(scope: Scope) -> int | None:
             except ValueError:
                 return None
     return None
-
-
-def _capped(receive: Receive, limit: int) -> Receive:
-    seen = 0
-
-    async def capped() -> Message:
-        nonlocal seen
-        message = await receive()
-        if message["type"] == "http.request":
-            seen += len(message.get("body", b""))
-            if seen > limit:
-                raise BodyTooLarge
-        return message
-
-    return capped
 
 
 async def _reject(send: Send, status: int, detail: str) -> None:

@@ -6,6 +6,7 @@ A module of its own (not ``conftest``) so test files can import its names unambi
 
 from __future__ import annotations
 
+import shutil
 import sys
 import zlib
 from dataclasses import dataclass
@@ -198,3 +199,10 @@ class ServingWorld:
     api_key: str
     admin_key: str
     holder: ModelHolder
+
+
+def copy_world(world: ServingWorld, root: Path, **updates: object) -> Settings:
+    """Settings on a copy of the world's data dir (without its prediction log), for tests whose
+    app writes (pushes, reloads, a log of its own) or runs in another process."""
+    shutil.copytree(world.settings.data_root, root, ignore=shutil.ignore_patterns("prediction_log"))
+    return world.settings.model_copy(update={"data_dir": root, **updates})

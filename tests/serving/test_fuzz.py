@@ -10,7 +10,6 @@ answer is checked: no 5xx, status code, content type, headers and body as docume
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from dataclasses import dataclass
 
@@ -20,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis.generation import GenerationMode
 from schemathesis.python import asgi
-from serving_world import ServingWorld
+from serving_world import ServingWorld, copy_world
 
 from creditrisk.settings import Settings
 from serving.auth import mint_api_key
@@ -43,16 +42,13 @@ class FuzzTarget:
 @pytest.fixture(scope="session")
 def fuzz_target(world: ServingWorld, tmp_path_factory: pytest.TempPathFactory) -> FuzzTarget:
     """The world's data dir copied (minus its log), keys for each principal, models loaded once."""
-    root = tmp_path_factory.mktemp("fuzz") / "data"
-    shutil.copytree(world.settings.data_root, root, ignore=shutil.ignore_patterns("prediction_log"))
     scoring, scoring_entry = mint_api_key()
     full, full_entry = mint_api_key()
-    settings_ = world.settings.model_copy(
-        update={
-            "data_dir": root,
-            "api_keys": f"{scoring_entry},{full_entry}:admin:push",
-            "rate_limit_per_second": 0.0,  # limits have their own tests; here they would only hide bugs
-        }
+    settings_ = copy_world(
+        world,
+        tmp_path_factory.mktemp("fuzz") / "data",
+        api_keys=f"{scoring_entry},{full_entry}:admin:push",
+        rate_limit_per_second=0.0,  # limits have their own tests; here they would only hide bugs
     )
     holder = ModelHolder(settings_)
     holder.load()

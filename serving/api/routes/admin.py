@@ -23,7 +23,8 @@ def reload(state: StateDep, _: AdminDep) -> Any:
     """Reload the models from the registry alias (or bundles) without stopping: in-flight requests
     finish on the old models, the next ones get the new."""
     reload_models(state)
+    missing = state.models.missing().items()
     return {
         "models": [{"name": m.name, "version": m.version} for m in state.models.all()],
-        "unavailable": {name: public_reason(why) for name, why in state.models.missing().items()},
+        "unavailable": {public_reason(name): public_reason(why) for name, why in missing},
     }

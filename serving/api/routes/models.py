@@ -17,5 +17,5 @@ router = APIRouter(prefix="/v1/models", tags=["models"])
 def list_models(state: StateDep, _: ApiKeyDep) -> Any:
     """Loaded models with their feature schema, and configured models that are not loaded (why)."""
     models = [{**m.describe(), "source": public_reason(m.source)} for m in state.models.all()]
-    missing = {name: public_reason(reason) for name, reason in state.models.missing().items()}
+    missing = {public_reason(name): public_reason(why) for name, why in state.models.missing().items()}
     return {"models": models, "unavailable": missing}

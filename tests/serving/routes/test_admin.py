@@ -46,6 +46,7 @@ def test_reload_swaps_models_without_failing_a_request(world: ServingWorld) -> N
         "CREDITRISK_API_KEYS": world.settings.api_keys,
         "CREDITRISK_MODEL_ALIAS": ALIAS,
         "CREDITRISK_SERVE_MODELS": "loan_default",
+        "CREDITRISK_RATE_LIMIT_PER_SECOND": "0",  # the hammer runs flat out; limits are tested elsewhere
     }
     statuses: list[int] = []
     versions: list[str] = []
