@@ -36,6 +36,12 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT,
         description="Repository root holding dbt_project.yml and feature_repo/.",
     )
+    engine: Literal["duckdb", "spark"] = Field(
+        default="duckdb",
+        description="Where the warehouse and the offline store compute: 'duckdb' (embedded) or 'spark' "
+        "(dbt target `spark`, Feast's Spark offline store; the `spark` extra, docs/scale-out.md). "
+        "'spark' overrides offline_store.",
+    )
     online_store: Literal["sqlite", "redis"] = Field(
         default="sqlite", description="Feast online store: SQLite file under the data dir, or Redis."
     )

@@ -19,6 +19,7 @@ from typing import Any
 
 from creditrisk.errors import DataError, PipelineStepError
 from creditrisk.settings import Settings
+from creditrisk.spark_engine import DBT_TARGET
 from creditrisk.telemetry import OPT_OUT_ENV
 
 #: The marts Feast and training read (docs/contracts.md section 2).
@@ -98,6 +99,7 @@ def run_dbt(
     full_args = [
         *(["--quiet"] if quiet else []),
         *args,
+        *(["--target", DBT_TARGET] if settings.engine == "spark" else []),
         "--project-dir",
         str(project_dir),
         "--profiles-dir",
@@ -183,6 +185,10 @@ def rejected_counts(settings: Settings) -> dict[str, int]:
     """Rejected rows per source, read from the warehouse (empty when it was not built)."""
     import duckdb
 
+    if settings.engine == "spark":
+        from creditrisk.spark_engine import table_row_counts
+
+        return table_row_counts(settings, {source: rej for source, (_, rej) in STAGED_AND_REJECTED.items()})
     if not settings.warehouse_path.exists():
         return {}
     # Same configuration as dbt-duckdb's connection, which may still be open in this process.
@@ -194,8 +200,11 @@ def rejected_counts(settings: Settings) -> dict[str, int]:
 
 
 def _parquet_rows(path: Path) -> int:
+    """Rows of a mart: one Parquet file (DuckDB) or a folder of part files (Spark)."""
     import pyarrow.parquet as pq
 
+    if path.is_dir():
+        return sum(pq.ParquetFile(part).metadata.num_rows for part in sorted(path.glob("*.parquet")))
     return pq.ParquetFile(path).metadata.num_rows
 
 

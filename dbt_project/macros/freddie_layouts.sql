@@ -61,11 +61,11 @@
   {% endfor %}
   {% for name in names %}
     {% if name in positions.common %}
-    nullif(trim({{ fields }}[{{ positions.common[name] }}]), '') as {{ name }}
+    nullif(trim({{ list_item(fields, positions.common[name]) }}), '') as {{ name }}
     {%- else %}
     case {{ layout }}
       {%- for lay, extra in positions.by_layout.items() if name in extra %}
-      when {{ lay }} then nullif(trim({{ fields }}[{{ extra[name] }}]), '')
+      when {{ lay }} then nullif(trim({{ list_item(fields, extra[name]) }}), '')
       {%- endfor %}
     end as {{ name }}
     {%- endif %}{{ ',' if not loop.last }}

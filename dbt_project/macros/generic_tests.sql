@@ -11,5 +11,5 @@ having count(*) > 1
 select {{ column_name }}
 from {{ model }}
 where {{ column_name }} is not null
-  and timezone('UTC', {{ column_name }}) <> date_trunc('day', timezone('UTC', {{ column_name }}))
+  and {{ utc_wall_time(column_name) }} <> date_trunc('day', {{ utc_wall_time(column_name) }})
 {% endtest %}

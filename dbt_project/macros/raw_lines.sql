@@ -14,7 +14,7 @@
 {% macro numbered_raw_lines(relation, header=false) -%}
 {{ numbered_raw_lines_with(relation, header) }}
 select
-    parse_filename(scanned.filename) as source_file,
+    {{ file_base_name('scanned.filename') }} as source_file,
     (scanned.scan_order - files.first_scan_order + 1 + {{ 1 if header else 0 }})::bigint as line_number,
     scanned.line
 from scanned
@@ -27,6 +27,10 @@ inner join files using (filename)
   `file_aggregates`), for a model that needs more per line or per file in the same pass.
 #}
 {% macro numbered_raw_lines_with(relation, header=false, extra_columns={}, file_aggregates={}) -%}
+{{ adapter.dispatch('numbered_raw_lines_with', 'creditrisk')(relation, header, extra_columns, file_aggregates) }}
+{%- endmacro %}
+
+{% macro duckdb__numbered_raw_lines_with(relation, header, extra_columns, file_aggregates) -%}
 with scanned as (
     select
         filename,
@@ -50,11 +54,62 @@ files as (
 )
 {%- endmacro %}
 
-{# Split one CSV line into its fields, honouring double quotes ("a, b" and "" escapes). #}
-{% macro csv_fields(line_expr) -%}
-list_transform(
-    regexp_extract_all({{ line_expr }} || ',', '("(?:[^"]|"")*"|[^,"]*),', 1),
-    x -> nullif(trim(case when starts_with(x, '"') then replace(x[2:-2], '""', '"') else x end), '')
+{#
+  Spark has no scan order: a split of a file is read in order within one task, but splits are
+  spread over tasks. The raw source views (register_raw_sources) carry each line's split
+  (block_start) and monotonically_increasing_id(), which counts up within a task; a line's number
+  is its offset in its split plus the lines of the file's earlier splits (an aggregate per split
+  and a window over the few splits of a file, no sort of the lines). scan_order is that 1-based
+  number among the data lines (a CSV source's view holds no header, as DuckDB's read_csv gives)
+  and first_scan_order is 1, so the consumer's arithmetic is the DuckDB version's.
+#}
+{% macro spark__numbered_raw_lines_with(relation, header, extra_columns, file_aggregates) -%}
+with scan_ids as (
+    select filename, line, block_start, scan_id from {{ relation }}
+),
+
+file_splits as (
+    select
+        filename,
+        block_start,
+        min(scan_id) as first_scan_id,
+        coalesce(sum(count(*)) over (
+            partition by filename order by block_start rows between unbounded preceding and 1 preceding
+        ), 0) as lines_before
+    from scan_ids
+    group by filename, block_start
+),
+
+numbered as (
+    select
+        scan_ids.filename,
+        scan_ids.line,
+        scan_ids.scan_id - file_splits.first_scan_id + file_splits.lines_before + 1 as data_line
+    from scan_ids
+    inner join file_splits
+        on scan_ids.filename = file_splits.filename and scan_ids.block_start = file_splits.block_start
+),
+
+scanned as (
+    select
+        filename,
+        line,
+        data_line as scan_order
+        {%- for name, expr in extra_columns.items() %},
+        {{ expr }} as {{ name }}
+        {%- endfor %}
+    from numbered
+),
+
+files as (
+    select
+        filename,
+        1 as first_scan_order
+        {%- for name, expr in file_aggregates.items() %},
+        {{ expr }} as {{ name }}
+        {%- endfor %}
+    from scanned
+    group by filename
 )
 {%- endmacro %}
 
@@ -65,12 +120,12 @@ nullif(trim({{ expr }}), '')
 
 {# YYYYMM text to the first day of that month (NULL when malformed). #}
 {% macro yyyymm_to_date(expr) -%}
-try_strptime(nullif(trim({{ expr }}), '') || '01', '%Y%m%d')::date
+{{ try_strptime("nullif(trim(" ~ expr ~ "), '') || '01'", '%Y%m%d') }}::date
 {%- endmacro %}
 
 {# YYYY-MM text to the first day of that month (NULL when malformed). #}
 {% macro yyyy_mm_to_date(expr) -%}
-try_strptime(nullif(trim({{ expr }}), '') || '-01', '%Y-%m-%d')::date
+{{ try_strptime("nullif(trim(" ~ expr ~ "), '') || '-01'", '%Y-%m-%d') }}::date
 {%- endmacro %}
 
 {# A month as an integer (year * 12 + month - 1) so RANGE windows can count months. #}
@@ -101,10 +156,10 @@ select
     source_file,
     line_number,
     line,
-    len(fields) as field_count,
+    {{ list_length('fields') }} as field_count,
     {{ columns | length }} as expected_field_count,
     {%- for column in columns %}
-    fields[{{ loop.index }}] as {{ column }}{{ ',' if not loop.last }}
+    {{ list_item('fields', loop.index) }} as {{ column }}{{ ',' if not loop.last }}
     {%- endfor %}
 from split_lines
 {%- endmacro %}
@@ -117,7 +172,7 @@ when field_count <> expected_field_count
 
 {# A DATE/TIMESTAMP expression as TIMESTAMP WITH TIME ZONE at that wall time in UTC. #}
 {% macro utc_timestamp(expr) -%}
-timezone('UTC', ({{ expr }})::timestamp)
+{{ wall_time_as_utc(expr) }}
 {%- endmacro %}
 
 {# When a performance month becomes known: the end of the month plus the reporting lag, UTC. #}
@@ -127,13 +182,13 @@ timezone('UTC', ({{ expr }})::timestamp)
 
 {# The run's start time: created_timestamp of every mart row written by this run. #}
 {% macro run_created_timestamp() -%}
-'{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}+00'::timestamptz
+{{ utc_timestamp_literal(run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f")) }}
 {%- endmacro %}
 
 {# The latest reporting month (YYYYMM text) with an accepted row in an incremental model; '' if none. #}
 {% macro latest_accepted_month(relation) -%}
   {%- if execute -%}
-    {%- set result = run_query("select coalesce(max(strftime(reporting_month, '%Y%m')), '') from " ~ relation ~ " where reject_reason is null") -%}
+    {%- set result = run_query("select coalesce(max(" ~ strftime('reporting_month', '%Y%m') ~ "), '') from " ~ relation ~ " where reject_reason is null") -%}
     {{- result.columns[0].values()[0] -}}
   {%- endif -%}
 {%- endmacro %}

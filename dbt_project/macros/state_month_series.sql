@@ -33,7 +33,7 @@ ranked as (
 )
 
 select
-    * exclude (rule_violation, copy_rank),
+    {{ star_except(['rule_violation', 'copy_rank']) }},
     coalesce(rule_violation, case when copy_rank > 1 then 'duplicate state and month (an earlier line was kept)' end) as reject_reason
 from ranked
 {% endmacro %}

@@ -1,7 +1,7 @@
 -- The bankruptcy label is 1 exactly when the bankruptcy falls in (filing_date, filing_date + 12
 -- months], is observed at an original (amendment 0) filing, and only with a complete horizon.
 with labels as (
-    select *, timezone('UTC', event_timestamp)::date as filing_date
+    select *, {{ utc_wall_time('event_timestamp') }}::date as filing_date
     from {{ ref('lbl_company_bankruptcy_12m') }}
 ),
 

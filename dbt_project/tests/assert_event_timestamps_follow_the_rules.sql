@@ -7,21 +7,21 @@
 {% set lag = var('performance_reporting_lag_days') %}
 select loan_id as entity_id, 'feat_loan_monthly_performance' as mart, event_timestamp
 from {{ ref('feat_loan_monthly_performance') }}
-where event_timestamp <> timezone('UTC', (reporting_month + interval 1 month + interval {{ lag }} day)::timestamp)
-    or event_timestamp <= timezone('UTC', (reporting_month + interval 1 month)::timestamp)
+where event_timestamp <> {{ wall_time_as_utc("reporting_month + interval 1 month + interval " ~ lag ~ " day") }}
+    or event_timestamp <= {{ wall_time_as_utc("reporting_month + interval 1 month") }}
 union all
 select company_id, 'feat_company_financials', event_timestamp
 from {{ ref('feat_company_financials') }}
-where timezone('UTC', event_timestamp)::date <= period_end_date
-    or timezone('UTC', event_timestamp) <> date_trunc('day', timezone('UTC', event_timestamp))
-    or timezone('UTC', event_timestamp)::date not in (
+where {{ utc_wall_time('event_timestamp') }}::date <= period_end_date
+    or {{ utc_wall_time('event_timestamp') }} <> date_trunc('day', {{ utc_wall_time('event_timestamp') }})
+    or {{ utc_wall_time('event_timestamp') }}::date not in (
         select filing_date from {{ ref('stg_companies__financial_statements') }} as s
         where s.company_id = feat_company_financials.company_id
     )
 union all
 select loan_id, 'feat_loan_origination', event_timestamp
 from {{ ref('feat_loan_origination') }}
-where event_timestamp <> timezone('UTC', (first_payment_month - interval 1 month)::timestamp)
+where event_timestamp <> {{ wall_time_as_utc("first_payment_month - interval 1 month") }}
 union all
 select labels.loan_id, 'lbl_loan_default_12m', labels.event_timestamp
 from {{ ref('lbl_loan_default_12m') }} as labels

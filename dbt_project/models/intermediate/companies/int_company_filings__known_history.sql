@@ -22,7 +22,7 @@ versions_known as (
     select
         filing_days.known_at,
         filing_days.quarters_of_history,
-        round(datediff('month', ratios.period_end_date, filing_days.latest_period_end_date) / 3.0)::integer
+        round(({{ month_index('filing_days.latest_period_end_date') }} - {{ month_index('ratios.period_end_date') }}) / 3.0)::integer
             as quarters_back,
         ratios.*
     from filing_days

@@ -9,7 +9,7 @@ with history as (
 ),
 
 current_quarter as (
-    select * exclude (quarters_back, quarters_of_history)
+    select {{ star_except(['quarters_back', 'quarters_of_history']) }}
     from history
     where quarters_back = 0
 ),

@@ -1,6 +1,6 @@
 {{
   config(
-    materialized='incremental',
+    materialized=incremental_or_table(),
     incremental_strategy='delete+insert',
     unique_key=['reporting_month'],
     on_schema_change='fail'
@@ -60,16 +60,16 @@ anchors as (
     select
         loan_id,
         {{ month_index('max(reporting_month)') }} as month_index,
-        arg_max(current_delinquency_streak_months, reporting_month) as current_delinquency_streak_months,
-        arg_max(months_since_last_delinquent, reporting_month) as months_since_last_delinquent,
-        arg_max(months_observed, reporting_month) as months_observed,
-        arg_max(is_modified, reporting_month) as is_modified
+        max_by(current_delinquency_streak_months, reporting_month) as current_delinquency_streak_months,
+        max_by(months_since_last_delinquent, reporting_month) as months_since_last_delinquent,
+        max_by(months_observed, reporting_month) as months_observed,
+        max_by(is_modified, reporting_month) as is_modified
     from {{ this }}
     where reporting_month < (select (first_month - interval {{ lookback }} month)::date from first_new_month)
     group by loan_id
     {% else %}
     select
-        null::varchar as loan_id,
+        null::string as loan_id,
         null::bigint as month_index,
         null::bigint as current_delinquency_streak_months,
         null::bigint as months_since_last_delinquent,

@@ -41,7 +41,7 @@ joined as (
 
 final as (
     select
-        * exclude (origination_state_hpi, state_hpi),
+        {{ star_except(['origination_state_hpi', 'state_hpi']) }},
         current_upb_usd / nullif(orig_upb_usd, 0) as current_upb_to_orig_ratio,
         -- Property value at origination (UPB / LTV) moved with the state HPI since then.
         100.0 * current_upb_usd

@@ -12,9 +12,9 @@ checked as (
         *,
         case
             {{ csv_field_count_violation() }}
-            when company_id is null or not regexp_full_match(company_id, 'C[0-9]{6}')
+            when company_id is null or not {{ regexp_full_match('company_id', "C[0-9]{6}") }}
                 then 'missing or malformed company_id: ' || coalesce(company_id, '<blank>')
-            when try_strptime(bankruptcy_filing_date, '%Y-%m-%d') is null
+            when {{ try_strptime('bankruptcy_filing_date', '%Y-%m-%d') }} is null
                 then 'missing or malformed bankruptcy_filing_date: ' || coalesce(bankruptcy_filing_date, '<blank>')
             when coalesce(chapter, '') not in ('7', '11') then 'chapter must be 7 or 11: ' || coalesce(chapter, '<blank>')
             when company_id not in (select company_id from companies)
@@ -35,6 +35,6 @@ ranked as (
 )
 
 select
-    * exclude (rule_violation, copy_rank),
+    {{ star_except(['rule_violation', 'copy_rank']) }},
     coalesce(rule_violation, case when copy_rank > 1 then 'duplicate bankruptcy of ' || company_id || ' (the earliest was kept)' end) as reject_reason
 from ranked

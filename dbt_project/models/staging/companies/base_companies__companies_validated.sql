@@ -8,7 +8,7 @@ checked as (
         *,
         case
             {{ csv_field_count_violation() }}
-            when company_id is null or not regexp_full_match(company_id, 'C[0-9]{6}')
+            when company_id is null or not {{ regexp_full_match('company_id', "C[0-9]{6}") }}
                 then 'missing or malformed company_id: ' || coalesce(company_id, '<blank>')
             when sector is null then 'missing sector'
             when {{ failed_cast('founded_year', 'integer') }} then 'invalid founded_year: ' || founded_year
@@ -27,6 +27,6 @@ ranked as (
 )
 
 select
-    * exclude (rule_violation, copy_rank),
+    {{ star_except(['rule_violation', 'copy_rank']) }},
     coalesce(rule_violation, case when copy_rank > 1 then 'duplicate company_id ' || company_id || ' (an earlier line was kept)' end) as reject_reason
 from ranked

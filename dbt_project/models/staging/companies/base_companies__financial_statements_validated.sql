@@ -18,16 +18,16 @@ checked as (
         *,
         case
             {{ csv_field_count_violation() }}
-            when company_id is null or not regexp_full_match(company_id, 'C[0-9]{6}')
+            when company_id is null or not {{ regexp_full_match('company_id', "C[0-9]{6}") }}
                 then 'missing or malformed company_id: ' || coalesce(company_id, '<blank>')
             when try_cast(fiscal_year as integer) is null then 'missing or invalid fiscal_year: ' || coalesce(fiscal_year, '<blank>')
             when try_cast(fiscal_quarter as integer) not between 1 and 4 or fiscal_quarter is null
                 then 'missing or invalid fiscal_quarter: ' || coalesce(fiscal_quarter, '<blank>')
-            when try_strptime(period_end_date, '%Y-%m-%d') is null
+            when {{ try_strptime('period_end_date', '%Y-%m-%d') }} is null
                 then 'missing or malformed period_end_date: ' || coalesce(period_end_date, '<blank>')
-            when try_strptime(filing_date, '%Y-%m-%d') is null
+            when {{ try_strptime('filing_date', '%Y-%m-%d') }} is null
                 then 'missing or malformed filing_date: ' || coalesce(filing_date, '<blank>')
-            when try_strptime(filing_date, '%Y-%m-%d') <= try_strptime(period_end_date, '%Y-%m-%d')
+            when {{ try_strptime('filing_date', '%Y-%m-%d') }} <= {{ try_strptime('period_end_date', '%Y-%m-%d') }}
                 then 'filing_date ' || filing_date || ' is not after period_end_date ' || period_end_date
             when try_cast(amendment_number as integer) is null or try_cast(amendment_number as integer) < 0
                 then 'missing or invalid amendment_number: ' || coalesce(amendment_number, '<blank>')
@@ -56,7 +56,7 @@ ranked as (
 )
 
 select
-    * exclude (rule_violation, copy_rank),
+    {{ star_except(['rule_violation', 'copy_rank']) }},
     coalesce(rule_violation, case when copy_rank > 1 then 'duplicate filing ' || company_id || ' '
         || period_end_date || ' amendment ' || amendment_number || ' (an earlier line was kept)' end) as reject_reason
 from ranked

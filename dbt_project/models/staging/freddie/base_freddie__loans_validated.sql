@@ -21,7 +21,7 @@ checked as (
                 then 'field count ' || field_count || ' does not match the file layout (' || layout || ')'
             when loan_sequence_number is null
                 then 'missing loan sequence number'
-            when not regexp_full_match(loan_sequence_number, 'F[0-9]{2,3}Q[1-4][0-9]{6,7}')
+            when not {{ regexp_full_match('loan_sequence_number', "F[0-9]{2,3}Q[1-4][0-9]{6,7}") }}
                 or length(loan_sequence_number) <> 12
                 then 'malformed loan sequence number: ' || loan_sequence_number
             when {{ yyyymm_to_date('first_payment_date') }} is null
@@ -71,18 +71,18 @@ duplicated_loans as (
 first_copies as (
     select
         checked.loan_sequence_number,
-        arg_min(
+        min_by(
             checked.source_file || ':' || checked.line_number,
-            checked.source_file || ':' || lpad(checked.line_number::varchar, 12, '0')
+            checked.source_file || ':' || lpad(checked.line_number::string, 12, '0')
         ) as kept_copy
     from checked
-    semi join duplicated_loans on checked.loan_sequence_number = duplicated_loans.loan_sequence_number
+    {{ semi_join() }} duplicated_loans on checked.loan_sequence_number = duplicated_loans.loan_sequence_number
     where checked.rule_violation is null
     group by checked.loan_sequence_number
 )
 
 select
-    checked.* exclude (rule_violation),
+    {{ star_except(['rule_violation'], 'checked') }},
     case
         when checked.rule_violation is not null then checked.rule_violation
         when first_copies.kept_copy <> checked.source_file || ':' || checked.line_number

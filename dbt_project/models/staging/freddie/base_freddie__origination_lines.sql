@@ -4,18 +4,18 @@
 -- counting '|' in the same pass that numbers the lines, so each line is split once.
 {{ numbered_raw_lines_with(
     source('freddie', 'origination'),
-    extra_columns={'field_count': "strlen(line) - strlen(replace(line, '|', '')) + 1"},
+    extra_columns={'field_count': byte_length('line') ~ " - " ~ byte_length("replace(line, '|', '')") ~ " + 1"},
     file_aggregates={'layout': 'mode(field_count) filter (where field_count in (26, 31, 32))'}
 ) }},
 
 split_lines as (
     select
-        parse_filename(scanned.filename) as source_file,
+        {{ file_base_name('scanned.filename') }} as source_file,
         (scanned.scan_order - files.first_scan_order + 1)::bigint as line_number,
         scanned.line,
         scanned.field_count,
         files.layout,
-        string_split(scanned.line, '|') as fields
+        {{ split_to_list('scanned.line', '|') }} as fields
     from scanned
     inner join files using (filename)
 )

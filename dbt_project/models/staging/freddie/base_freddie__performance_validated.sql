@@ -1,6 +1,6 @@
 {{
   config(
-    materialized='incremental',
+    materialized=incremental_or_table(),
     incremental_strategy='append',
     pre_hook="{% if is_incremental() %}delete from {{ this }} where reporting_month is null or reporting_month > (select coalesce(max(reporting_month), date '0001-01-01') from {{ this }} where reject_reason is null){% endif %}"
   )
@@ -75,10 +75,10 @@ typed as (
 
 checked as (
     select
-        typed.* exclude (
-            monthly_reporting_period, raw_current_actual_upb, raw_loan_age, raw_remaining_months_to_maturity,
-            raw_zero_balance_effective_date, raw_current_interest_rate, raw_eltv
-        ),
+        {{ star_except([
+            'monthly_reporting_period', 'raw_current_actual_upb', 'raw_loan_age', 'raw_remaining_months_to_maturity',
+            'raw_zero_balance_effective_date', 'raw_current_interest_rate', 'raw_eltv'
+        ], 'typed') }},
         case
             when layout is null
                 then 'unknown layout: no line of the file has 26, 32 or 35 fields'
@@ -89,7 +89,7 @@ checked as (
             -- A loan id found among the valid loans passed this same check there, so the pattern
             -- is only matched for ids without a loan.
             when loans.loan_id is null and (length(loan_sequence_number) <> 12
-                or not regexp_full_match(loan_sequence_number, 'F[0-9]{2,3}Q[1-4][0-9]{6,7}'))
+                or not {{ regexp_full_match('loan_sequence_number', "F[0-9]{2,3}Q[1-4][0-9]{6,7}") }})
                 then 'malformed loan sequence number: ' || loan_sequence_number
             when reporting_month is null
                 then 'missing or malformed reporting period: ' || coalesce(monthly_reporting_period, '<blank>')
@@ -97,7 +97,7 @@ checked as (
                 then 'missing or invalid current UPB: ' || coalesce(raw_current_actual_upb, '<blank>')
             when delinquency_status_code is null
                 or not (delinquency_status_code in ('0', '1', '2', '3', '4', '5', '6', 'RA', 'XX')
-                    or regexp_full_match(delinquency_status_code, '[0-9]{1,3}'))
+                    or {{ regexp_full_match('delinquency_status_code', '[0-9]{1,3}') }})
                 then 'invalid delinquency status: ' || coalesce(delinquency_status_code, '<blank>')
             when raw_loan_age is not null and loan_age is null then 'invalid loan age: ' || raw_loan_age
             when raw_remaining_months_to_maturity is not null and remaining_months_to_maturity is null
@@ -130,9 +130,9 @@ first_copies as (
     select
         checked.loan_sequence_number,
         checked.reporting_month,
-        min(checked.source_file || ':' || lpad(checked.line_number::varchar, 12, '0')) as kept_line
+        min(checked.source_file || ':' || lpad(checked.line_number::string, 12, '0')) as kept_line
     from checked
-    semi join duplicated_keys
+    {{ semi_join() }} duplicated_keys
         on checked.loan_sequence_number = duplicated_keys.loan_sequence_number
         and checked.reporting_month = duplicated_keys.reporting_month
     where checked.rule_violation is null
@@ -140,12 +140,12 @@ first_copies as (
 )
 
 select
-    checked.* exclude (rule_violation, line),
+    {{ star_except(['rule_violation', 'line'], 'checked') }},
     case
         when checked.rule_violation is not null then checked.rule_violation
-        when first_copies.kept_line <> checked.source_file || ':' || lpad(checked.line_number::varchar, 12, '0')
+        when first_copies.kept_line <> checked.source_file || ':' || lpad(checked.line_number::string, 12, '0')
             then 'duplicate loan and reporting month ' || checked.loan_sequence_number || ' '
-                || strftime(checked.reporting_month, '%Y-%m') || ' (an earlier line was kept)'
+                || {{ strftime('checked.reporting_month', '%Y-%m') }} || ' (an earlier line was kept)'
     end as reject_reason,
     case when reject_reason is not null then checked.line end as line
 from checked

@@ -49,7 +49,7 @@ typed as (
         interest_only_indicator = 'Y' as is_interest_only,
         mi_cancellation_indicator,
         try_cast(vantagescore_4 as integer) as vantagescore_4,
-        layout::varchar as source_layout,
+        layout::string as source_layout,
         source_file,
         line_number
     from valid

@@ -32,7 +32,7 @@ select
     (valid.eltv is null or valid.eltv = 999) as is_eltv_missing,
     valid.borrower_assistance_status_code,
     coalesce(valid.delinquency_due_to_disaster = 'Y', false) as is_disaster_delinquency,
-    valid.layout::varchar as source_layout,
+    valid.layout::string as source_layout,
     valid.source_file,
     valid.line_number
 from valid

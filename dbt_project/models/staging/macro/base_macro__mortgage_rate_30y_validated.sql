@@ -28,6 +28,6 @@ ranked as (
 )
 
 select
-    * exclude (rule_violation, copy_rank),
+    {{ star_except(['rule_violation', 'copy_rank']) }},
     coalesce(rule_violation, case when copy_rank > 1 then 'duplicate month (an earlier line was kept)' end) as reject_reason
 from ranked
