@@ -69,6 +69,10 @@ from training.tune import tune_family
 
 #: Rows explained for each family's SHAP summary (permutation SHAP for the network is the slow one).
 #: The FT-Transformer gets few: each row costs thousands of forward passes through attention.
+#: Models trained with monotone constraints unless told otherwise: the loan model, whose credit
+#: logic is known (a better score or a lower LTV/DTI never raises risk), so a borrower cannot lower
+#: their risk by making one feature look worse (docs/security.md).
+MONOTONE_BY_DEFAULT = frozenset({"loan_default"})
 SHAP_ROWS = {"lr": 1000, "xgb": 1000, "lgbm": 1000, "rf": 300, "ann": 100, "ftt": 20, "vote": 100}
 
 
@@ -98,7 +102,9 @@ class TrainOptions:
     fp_rate: float | None = None
     exposure_col: str | None = None
     outliers: str = "none"
-    monotone: bool = False
+    #: Monotone constraints where the credit logic is known; ``None`` = on for the models in
+    #: ``MONOTONE_BY_DEFAULT`` (``--no-monotone`` opts out).
+    monotone: bool | None = None
     booster_weighting: str = "auto"
     holdout_fraction: float = 0.2
     holdout_entity_fraction: float = 0.3
@@ -283,6 +289,11 @@ class _Sides:
         return self.protocol == "cv"
 
 
+def monotone_on(options: TrainOptions) -> bool:
+    """Whether this run fits with monotone constraints (explicit choice, else the model's default)."""
+    return options.model in MONOTONE_BY_DEFAULT if options.monotone is None else options.monotone
+
+
 def train_model(
     data: LabelledData, options: TrainOptions, settings: Settings, log: Log = _silent
 ) -> TrainingReport:
@@ -302,7 +313,7 @@ def train_model(
         n_negative=int(len(y_all) - y_all.sum()),
         seed=options.seed,
         booster_weighting=options.booster_weighting,
-        monotone=monotone_directions(data.feature_names, data.feature_types) if options.monotone else {},
+        monotone=monotone_directions(data.feature_names, data.feature_types) if monotone_on(options) else {},
     )
     configure_tracking(settings)
     experiment_id = ensure_experiment(options.model, settings)
@@ -722,7 +733,7 @@ def _artifact(
             "calibration": options.calibration,
             "holdout_roc_auc": result.metrics["roc_auc"],
             "holdout_expected_cost": result.metrics["expected_cost"],
-            "monotone": options.monotone,
+            "monotone": monotone_on(options),
         },
     )
 
@@ -920,7 +931,7 @@ def _log_run_context(
             "cost_ratio": options.cost.effective_ratio,
             "exposure_col": options.exposure_col,
             "outliers": options.outliers,
-            "monotone": options.monotone,
+            "monotone": monotone_on(options),
             "booster_weighting": options.booster_weighting,
             "tune_trials": options.tune_trials,
             "tune_method": options.tune_method,

@@ -46,7 +46,11 @@ def train(
     exposure_col: str | None = typer.Option(None, help="Exposure (UPB) column for exposure-based cost."),
     lgd: float | None = typer.Option(None, help="Loss given default; FN cost = exposure x LGD."),
     outliers: str = typer.Option("none", help="Drop training outliers: none, iqr, mahalanobis, ensemble."),
-    monotone: bool = typer.Option(False, help="Monotone constraints where the credit logic is known."),
+    monotone: bool | None = typer.Option(
+        None,
+        "--monotone/--no-monotone",
+        help="Monotone constraints where the credit logic is known (default: on for loan_default).",
+    ),
     booster_weighting: str = typer.Option(
         "auto", help="Booster scale_pos_weight: auto, none, sqrt, balanced."
     ),
