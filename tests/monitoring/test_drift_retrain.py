@@ -141,3 +141,15 @@ def test_drift_gauges_on_the_api_metrics(world: MonitoringWorld) -> None:
     assert 'creditrisk_drift_status{model="loan_default"} 2.0' in text
     assert 'creditrisk_drift_feature_psi{feature="orig_credit_score",model="loan_default"}' in text
     assert f'creditrisk_drift_current_rows{{model="loan_default"}} {float(world.traffic.b_rows)}' in text
+
+
+def test_marts_slice_measures_realised_performance_on_matured_labels(world: MonitoringWorld) -> None:
+    options = DriftOptions(source="marts", window=timedelta(days=120))
+    report = drift_report("loan_default", world.settings, options)
+    assert report.current["source"] == "marts" and report.current["rows"] > 500
+    perf = report.performance
+    assert perf is not None and perf.labelled == report.current["rows"]
+    assert perf.auc is not None and 0.5 < perf.auc <= 1.0
+    assert perf.promised_auc is not None  # the holdout AUC the artefact carries
+    assert len(perf.calibration) == 10 and 0 <= perf.ece < 1
+    assert perf.status in ("stable", "drift")
