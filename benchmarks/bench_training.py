@@ -6,6 +6,8 @@ Baselines, measured in the same run:
   explain a tree model, against this project's explanation through the served artefact (booster
   ``pred_contribs`` + grouping + calibration rescaling);
 - one-row explanation latency (what serving pays per request) against ``predict_proba`` on the row.
+- the FT-Transformer against XGBoost and LightGBM on loans, companies and a cross-sectional table
+  (test AUC, fit and explanation time; :mod:`benchmarks.tabular_families`).
 
 Every family runs one thread (as in training), so on an idle machine CPU time equals wall time; the
 notes give CPU seconds too, which stay meaningful on a shared, loaded machine.
@@ -19,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.harness import BenchContext, Measurement, peak_rss_mb, timed
+from benchmarks.tabular_families import compare_tabular_families
 from training.artifact import CreditRiskModel
 from training.calibration import Calibrator
 from training.models import FitContext, fit_family, voting_ensemble
@@ -120,6 +123,7 @@ def run(ctx: BenchContext) -> list[Measurement]:
         for family in FAMILIES
     ]
     out += _shap_measurements(fitted, X, y, n)
+    out += compare_tabular_families(ctx)  # FT-Transformer vs the boosters on three tables
     out.append(Measurement("training", f"whole benchmark, {n:,} rows", "peak_rss", peak_rss_mb(), "MiB"))
     return out
 

@@ -142,17 +142,21 @@ def _explain_permutation(
     bg = cache.get("permutation_background")
     if bg is None:
         bg = encoder.transform(background)
-        bg = cache["permutation_background"] = bg[: min(len(bg), 50)]
+        rows = getattr(model, "_shap_background_rows", 50)
+        bg = cache["permutation_background"] = bg[: min(len(bg), rows)]
     groups = np.asarray([list(encoder.feature_names_in_).index(g) for g in encoder.output_groups_])
 
     def log_odds(data: np.ndarray) -> np.ndarray:
         return logit(model.predict_proba(data)[:, 1])
 
+    # a family whose forward pass is costly may ask for a smaller budget (the FT-Transformer does):
+    # the estimate gets noisier, the contributions stay exactly additive
+    permutations = getattr(model, "_shap_permutations", 8)
     base_value = float(log_odds(bg).mean())
     phi = np.zeros((Xt.shape[0], len(encoder.feature_names_in_)))
     rng = np.random.default_rng(0)
     for row in range(Xt.shape[0]):
-        phi[row] = _permutation_row(log_odds, Xt[row], bg, groups, phi.shape[1], rng)
+        phi[row] = _permutation_row(log_odds, Xt[row], bg, groups, phi.shape[1], rng, permutations)
     # Rows share the base; each row's contributions sum to f(x) - base up to float error: fix it exactly.
     base = np.full(Xt.shape[0], base_value)
     residual = log_odds(Xt) - base - phi.sum(axis=1)

@@ -159,8 +159,12 @@ class FTTransformerClassifier(ClassifierMixin, BaseEstimator):
     column is numeric.
     """
 
-    #: training.explain explains it with permutation SHAP over the input features
+    #: training.explain explains it with permutation SHAP over the input features, on a smaller
+    #: budget than the MLP's (50 rows, 8 permutations): each forward pass runs attention over
+    #: every feature token, and 4 x 16 is 6x fewer passes per explained row
     _model_agnostic_shap = True
+    _shap_background_rows = 16
+    _shap_permutations = 4
 
     def __init__(
         self,
@@ -358,7 +362,7 @@ class FTTransformerClassifier(ClassifierMixin, BaseEstimator):
         module.eval()
         device = device or torch.device("cpu")
         out = []
-        with torch.no_grad():
+        with torch.inference_mode():
             for start in range(0, len(numeric), PREDICT_CHUNK):
                 stop = start + PREDICT_CHUNK
                 logits = module(numeric[start:stop].to(device), codes[start:stop].to(device))
