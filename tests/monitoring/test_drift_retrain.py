@@ -153,3 +153,12 @@ def test_marts_slice_measures_realised_performance_on_matured_labels(world: Moni
     assert perf.promised_auc is not None  # the holdout AUC the artefact carries
     assert len(perf.calibration) == 10 and 0 <= perf.ece < 1
     assert perf.status in ("stable", "drift")
+
+
+def test_cli_retrain_exit_code_zero_when_nothing_crosses_the_thresholds(world_env: MonitoringWorld) -> None:
+    before = _versions(world_env)
+    args = ["retrain", "--if-drift", "--window", "1d", "--psi-warn", "50", "--psi-alert", "100"]
+    result = CliRunner().invoke(app, [*args, "--auc-drop", "1"])
+    assert result.exit_code == 0, result.output
+    assert "no drift" in result.output and "decision recorded in MLflow run" in result.output
+    assert _versions(world_env) == before
