@@ -100,3 +100,45 @@ def analysis(
 def _slug(text: str) -> str:
     """A file-name-safe report name from a dataset's file name."""
     return re.sub(r"[^a-z0-9_]+", "_", text.lower()).strip("_") or "dataset"
+
+
+@report_app.command("robustness")
+def robustness(
+    model: Model = typer.Option(Model.loan_default, "--model", help="Registered model to probe."),
+    alias: str | None = typer.Option(None, help="Registry alias (default CREDITRISK_MODEL_ALIAS)."),
+    dataset: Path | None = typer.Option(
+        None, "--dataset", help="Parquet or CSV file of feature rows; default: the training set from Feast."
+    ),
+    sample: int = typer.Option(300, help="Loans in the sample (latest row each)."),
+    noise: float = typer.Option(0.02, help="Relative noise on each lever for the flip-share test."),
+    draws: int = typer.Option(10, help="Noise draws per loan."),
+    seed: int | None = typer.Option(None, help="Random seed (default CREDITRISK_SEED)."),
+) -> None:
+    """What a borrower can move: smallest income/loan-amount change that flips a flagged decision,
+    decisions that flip under small noise, and credit-logic (monotone) violations."""
+    import json
+
+    from training.registry import load_model, model_version_for_alias
+    from training.report.sources import load_dataset, load_training_set
+    from training.robustness import plot_reductions, robustness_report
+
+    settings = get_settings()
+    alias = alias or settings.model_alias
+    artifact = load_model(model.value, alias, settings)
+    version = str(model_version_for_alias(model.value, alias))
+    if dataset is not None:
+        frame = load_dataset(dataset)
+    else:
+        with console.status(f"building the {model.value} training set from Feast"):
+            frame = load_training_set(model.value, settings, None, None)
+    with console.status(f"probing {model.value} v{version} on {min(sample, len(frame)):,} loans"):
+        report = robustness_report(
+            artifact, frame, version, sample, noise, draws, settings.seed if seed is None else seed
+        )
+    settings.reports_dir.mkdir(parents=True, exist_ok=True)
+    stem = settings.reports_dir / f"robustness_{model.value}"
+    stem.with_suffix(".md").write_text(report.to_markdown())
+    stem.with_suffix(".json").write_text(json.dumps(report.to_dict(), indent=2))
+    plot_reductions(report, stem.with_suffix(".png"))
+    console.print(report.to_markdown(), markup=False, highlight=False)
+    console.print(f"[green]wrote[/] {stem}.md, .json and .png")
