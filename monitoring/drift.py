@@ -155,12 +155,11 @@ def feature_drift(reference: pd.Series, current: pd.Series, kind: str, options: 
         chi2, chi2_p = stats.chi_square(bins, current, int(reference.notna().sum()))
         extra: dict[str, Any] = {"chi2": chi2, "chi2_p_value": chi2_p}
     else:
-        ref = pd.to_numeric(reference, errors="coerce").to_numpy(dtype=float)
-        cur = pd.to_numeric(current, errors="coerce").to_numpy(dtype=float)
-        bins = stats.numeric_bins(ref, options.bins)
-        cur_share = stats.current_shares(bins, cur)
+        ref, cur = _sorted_values(reference), _sorted_values(current)
+        bins = stats.sorted_bins(ref, options.bins)
+        cur_share = stats.sorted_shares(bins.edges, cur)
         value = stats.psi(bins.reference_share, cur_share)
-        ks, ks_p = stats.ks_test(ref, cur)
+        ks, ks_p = stats.ks_sorted(ref, cur)
         extra = {"ks": ks, "ks_p_value": ks_p}
     if missing_ref == 1.0 or missing_cur == 1.0:
         value = 0.0  # no values on one side: nothing to compare; the missing-share check speaks
@@ -177,6 +176,11 @@ def feature_drift(reference: pd.Series, current: pd.Series, kind: str, options: 
         current_share=cur_share.tolist(),
         **extra,
     )
+
+
+def _sorted_values(series: pd.Series) -> np.ndarray:
+    values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+    return np.sort(values[~np.isnan(values)])
 
 
 def _missing_psi(reference: float, current: float) -> float:

@@ -58,3 +58,15 @@ def test_a_feature_that_stops_arriving_is_flagged_by_its_missing_share() -> None
     current = pd.Series([np.nan] * 300 + list(range(700)), dtype=float, name="dti")
     result = feature_drift(reference, current, "numeric", DriftOptions())
     assert result.missing_current == 0.3 and result.status == "drift"
+
+
+def test_sorted_paths_equal_the_direct_ones_with_ties() -> None:
+    rng = np.random.default_rng(1)
+    reference = rng.integers(0, 30, 5_000).astype(float)  # many ties, as with scores and counts
+    current = rng.integers(3, 35, 3_000).astype(float)
+    ks = scipy_stats.ks_2samp(reference, current, method="asymp")
+    assert stats.ks_test(reference, current) == (ks.statistic, ks.pvalue)
+    bins = stats.numeric_bins(reference, 10)
+    codes = np.searchsorted(bins.edges, current, side="right")
+    direct = np.bincount(codes, minlength=len(bins.edges) + 1) / len(current)
+    assert np.array_equal(stats.current_shares(bins, current), direct)
