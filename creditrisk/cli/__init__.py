@@ -18,6 +18,7 @@ from creditrisk.cli import push as _push  # noqa: F401  (registers `features pus
 from creditrisk.cli import report as _report  # noqa: F401  (registers `report analysis`)
 from creditrisk.cli import score as _score  # noqa: F401  (registers `score`)
 from creditrisk.cli import serve as _serve  # noqa: F401  (registers `serve`, `keygen`)
+from creditrisk.cli import stream as _stream  # noqa: F401  (registers `stream`)
 from creditrisk.cli import train as _train  # noqa: F401  (registers `train`, `package`)
 from creditrisk.cli import warehouse as _warehouse  # noqa: F401  (registers `warehouse`)
 from creditrisk.cli._app import app, main

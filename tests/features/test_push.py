@@ -3,6 +3,7 @@ into point-in-time training sets, validation naming the field, and the CLI."""
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 from datetime import UTC, datetime
@@ -34,12 +35,15 @@ def pushed_settings(materialized_settings: Settings, tmp_path: Path) -> Settings
     return settings
 
 
+@functools.cache
+def _blank_row() -> tuple[tuple[str, object], ...]:
+    kinds = {"DOUBLE": 1.5, "BIGINT": 1, "VARCHAR": "x", "DATE": "2020-05-01"}
+    return tuple((c.name, kinds.get(c.data_type.upper())) for c in load_marts()[PERF])
+
+
 def perf_row(loan: str, event: str, upb: float, **changes) -> dict:
     """A full performance row as JSON values (every mart column but created_timestamp)."""
-    row: dict = {}
-    for column in load_marts()[PERF]:
-        kind = column.data_type.upper()
-        row[column.name] = {"DOUBLE": 1.5, "BIGINT": 1, "VARCHAR": "x", "DATE": "2020-05-01"}.get(kind)
+    row = dict(_blank_row())
     row.pop("created_timestamp")
     row.update(loan_id=loan, event_timestamp=event, current_upb_usd=upb, **changes)
     return row
@@ -147,3 +151,44 @@ def test_cli_pushes_json_lines_from_stdin_and_a_json_file(
     bad = runner.invoke(app, ["features", "push", "-"], input=json.dumps({**perf_row("L3", "x", 1.0)}))
     assert bad.exit_code != 0
     assert "rows[0].event_timestamp" in str(bad.exception) + bad.output
+
+
+def test_the_engine_path_writes_what_feature_store_push_writes(
+    materialized_settings: Settings, tmp_path: Path
+) -> None:
+    """The stream consumer's path (views resolved once, the ASOF engine's online writer, the
+    provider's offline write) leaves the same online rows and mart rows as FeatureStore.push."""
+    import sqlite3
+
+    from creditrisk.features.push import PUSH_TARGETS, push_table, target_schema
+
+    rows = [
+        perf_row(f"E{i}", f"2020-0{6 + i % 3}-16T00:00:00Z", 10.0 * i, loan_age_months=i) for i in range(9)
+    ]
+    rows.append({**perf_row("L1", "2020-07-16T00:00:00Z", 1.0), "current_ltv_pct": None})
+    table = validate_rows(target_schema(PUSH_TARGETS["loan_monthly_performance"]), rows)
+    dumps, marts = [], []
+    for via in ("feast", "engine"):
+        settings = Settings(data_dir=tmp_path / via, online_store="sqlite")
+        for part in ("marts", "feast"):
+            shutil.copytree(materialized_settings.data_root / part, settings.data_root / part)
+        apply_definitions(settings)
+        push_table(
+            get_feature_store(settings),
+            PUSH_TARGETS["loan_monthly_performance"],
+            table,
+            offline=True,
+            via=via,
+        )
+        with sqlite3.connect(settings.feast_dir / "online_store.db") as conn:
+            name = next(
+                n
+                for (n,) in conn.execute("select name from sqlite_master where type='table'")
+                if n.endswith("loan_monthly_performance")
+            )
+            dumps.append(
+                sorted(conn.execute(f'select entity_key, feature_name, value, event_ts from "{name}"'))
+            )
+        marts.append(pd.read_parquet(settings.marts_dir / f"{PERF}.parquet"))
+    assert dumps[0] == dumps[1]
+    pd.testing.assert_frame_equal(marts[0], marts[1])
