@@ -43,6 +43,7 @@ def create_app(
     """Build the API. ``models``/``features`` replace the registry and Feast sources (tests, bench)."""
     settings = settings or get_settings()
     metrics = ServingMetrics()
+    metrics.watch_stream()  # the online store's lag behind the stream, when one is configured
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

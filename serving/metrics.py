@@ -90,6 +90,21 @@ class ServingMetrics:
             self._newest_push[view] = newest
             self.pushed_event_time.labels(view).set(newest)
 
+    def watch_stream(self) -> bool:
+        """Also serve the online store's lag behind the feature stream (read from the broker at
+        each scrape, ``creditrisk.stream.metrics``) when ``CREDITRISK_STREAM_URL`` is set."""
+        from creditrisk.stream.config import StreamSettings
+
+        config = StreamSettings()
+        if "url" not in config.model_fields_set:
+            return False
+        from creditrisk.stream.broker import RedisStreamBroker
+        from creditrisk.stream.metrics import StreamLagCollector
+
+        broker = RedisStreamBroker(config.url, config.name, config.group, config.consumer)
+        self.registry.register(StreamLagCollector(broker))
+        return True
+
     def render(self) -> tuple[bytes, str]:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
 
