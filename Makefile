@@ -16,7 +16,7 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export FEAST_USAGE := False
 export DO_NOT_TRACK := 1
 
-.PHONY: help setup browser demo test bench lint format clean redis redis-stop
+.PHONY: help setup browser demo test bench lint format clean redis redis-stop notebook
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -72,6 +72,15 @@ redis: ## Install redis-server (apt) if missing and start it on 127.0.0.1:6399 (
 
 redis-stop: ## Stop the test Redis started by `make redis`
 	@if [ -f $(REDIS_DIR)/redis.pid ]; then kill $$(cat $(REDIS_DIR)/redis.pid) && rm -f $(REDIS_DIR)/redis.pid; fi
+
+# JupyterLab on notebooks/ against the demo's data dir (or CREDITRISK_DATA_DIR when set); run
+# `make demo` first. No news feed, update check or extension search on PyPI (offline, no phoning
+# home); --allow-root only when run as root (CI-like machines). NOTEBOOK_ARGS passes more
+# options, e.g. NOTEBOOK_ARGS="--no-browser --port 18888".
+notebook: setup ## Open JupyterLab on notebooks/ (after make demo; NOTEBOOK_ARGS="--no-browser ...")
+	CREDITRISK_DATA_DIR="$${CREDITRISK_DATA_DIR:-$(CURDIR)/data}" $(BIN)/jupyter lab --notebook-dir=notebooks \
+		--LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
+		--LabApp.extension_manager=readonly $(if $(filter 0,$(shell id -u)),--allow-root) $(NOTEBOOK_ARGS)
 
 lint: setup ## ruff check and format check
 	$(BIN)/ruff check .
