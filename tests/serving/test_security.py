@@ -185,3 +185,26 @@ def test_no_key_path_or_stack_trace_in_any_answer_or_log_line(
         assert world.api_key not in text and "crk_guess" not in text, text
         assert "Traceback" not in text, text
     assert all(r.exc_info is None and not r.exc_text for r in logs.records if r.levelno > logging.DEBUG)
+
+
+def test_injection_in_ids_and_feature_names_finds_nothing_and_breaks_nothing(
+    world: ServingWorld, client: TestClient, auth: dict[str, str]
+) -> None:
+    payloads = [
+        "' OR '1'='1",
+        f"{world.loans[0]}' --",
+        "F20Q1*",  # a Redis glob
+        "%",  # a SQL LIKE wildcard
+        "../../etc/passwd",
+        '{"$ne": null}',
+        "\u0000" + world.loans[0],
+    ]
+    scored = client.post("/v1/loans/score", json={"loan_ids": payloads}, headers=auth)
+    assert scored.status_code == 200
+    assert [r["status"] for r in scored.json()["results"]] == ["not_found"] * len(payloads)
+    model = world.holder.get("loan_default")
+    row = {name: None for name in model.feature_names} | {"x'; DROP TABLE loans; --": 1}
+    rows = {"rows": [{"id": "a", "features": row}]}
+    refused = client.post("/v1/loan_default/score-features", json=rows, headers=auth)
+    assert refused.status_code == 422 and "not a feature of this model" in refused.text
+    assert client.post("/v1/loans/score", json={"loan_ids": world.loans[:1]}, headers=auth).status_code == 200
