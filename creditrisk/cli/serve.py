@@ -40,6 +40,7 @@ def serve(
         http="httptools",
         workers=1,  # one writer per prediction log: the hash chain is a single sequence
         access_log=False,
+        server_header=False,  # no product/version banner (docs/security.md)
     )
 
 

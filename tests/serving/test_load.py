@@ -99,6 +99,8 @@ def test_ten_times_the_normal_rate_keeps_probes_answering_and_loses_no_log_recor
     assert set(codes) <= {200, 429}, sorted(set(codes))
     assert codes.count(429) > 0 and codes.count(200) > 0
     assert all(int(a.headers["Retry-After"]) >= 1 for a in answers if a.status_code == 429)
+    assert "server" not in answers[0].headers  # no banner from uvicorn
+    assert answers[0].headers["x-content-type-options"] == "nosniff"
     assert probes and {status for status, _ in probes} == {200}, server.output()[-2000:]
     assert max(seconds for _, seconds in probes) < 2.0
 
