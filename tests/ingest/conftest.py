@@ -1,0 +1,10 @@
+"""The ingest tests import their local FRED server module (``fred_server``) by name."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HERE = str(Path(__file__).parent)
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
