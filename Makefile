@@ -16,7 +16,7 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export FEAST_USAGE := False
 export DO_NOT_TRACK := 1
 
-.PHONY: help setup browser demo test bench lint format clean redis redis-stop notebook
+.PHONY: help setup browser demo test bench lint format clean redis redis-stop notebook java test-spark
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -43,10 +43,10 @@ browser: ## Install Debian's chromium (headless report test) when /usr/bin/chrom
 demo: setup ## Run the whole pipeline on a small generated data set
 	$(BIN)/creditrisk demo
 
-test: setup browser redis ## Run the test suite (real dbt, DuckDB, Feast, MLflow, FastAPI on small data)
+test: setup browser redis java ## Run the test suite (real dbt, DuckDB, Feast, MLflow, FastAPI on small data)
 	$(BIN)/pytest
 
-bench: setup redis ## Run the benchmarks; writes $(CREDITRISK_DATA_DIR)/bench/results.{json,md} (BENCH="a b" to pick, SCALE=small)
+bench: setup redis java ## Run the benchmarks; writes $(CREDITRISK_DATA_DIR)/bench/results.{json,md} (BENCH="a b" to pick, SCALE=small)
 	$(PY) -m benchmarks $(if $(BENCH),--only $(BENCH)) --scale $(or $(SCALE),full)
 
 # Redis for the Feast online-store tests and benchmarks: Debian's redis-server, installed with apt
@@ -54,6 +54,19 @@ bench: setup redis ## Run the benchmarks; writes $(CREDITRISK_DATA_DIR)/bench/re
 REDIS_PORT ?= 6399
 REDIS_DIR ?= /tmp/creditrisk-redis-$(REDIS_PORT)
 export CREDITRISK_TEST_REDIS_URL ?= 127.0.0.1:$(REDIS_PORT)
+
+# Java 17 for local Apache Spark (the `spark` extra's pyspark; docs/scale-out.md): Debian's
+# headless JRE (21 where a release no longer has 17; Spark 4 runs on both), installed with apt
+# only when no `java` is on PATH.
+java: ## Install openjdk-17-jre-headless (apt) when java is missing, for the Spark tests and bench
+	@command -v java >/dev/null 2>&1 || { echo "installing openjdk-17-jre-headless (apt)"; \
+		$(if $(filter 0,$(shell id -u)),,sudo) apt-get -o DPkg::Lock::Timeout=600 update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) \
+		{ apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends openjdk-17-jre-headless || \
+		  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends openjdk-21-jre-headless; } >/dev/null; }
+
+test-spark: setup java ## The full Spark set: DuckDB-vs-Spark marts and training sets on both model lineages
+	CREDITRISK_SPARK_FULL=1 $(BIN)/pytest -m spark tests/spark
 
 redis: ## Install redis-server (apt) if missing and start it on 127.0.0.1:6399 (REDIS_PORT) for tests
 	@command -v redis-server >/dev/null 2>&1 || { \

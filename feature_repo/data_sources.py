@@ -23,9 +23,23 @@ from feast.data_format import ParquetFormat
 from creditrisk.settings import Settings
 
 MARTS_DIR = Settings().marts_dir
+# CREDITRISK_ENGINE=spark: the same marts (Parquet folders written by dbt's spark target) read by
+# Feast's Spark offline store, which takes SparkSources (docs/scale-out.md).
+ENGINE = Settings().engine
 
 
 def _mart_source(mart: str, description: str) -> FileSource:
+    if ENGINE == "spark":
+        from feast.infra.offline_stores.contrib.spark_offline_store.spark_source import SparkSource
+
+        return SparkSource(
+            name=mart,
+            path=str(MARTS_DIR / f"{mart}.parquet"),
+            file_format="parquet",
+            timestamp_field="event_timestamp",
+            created_timestamp_column="created_timestamp",
+            description=description,
+        )
     return FileSource(
         name=mart,
         path=str(MARTS_DIR / f"{mart}.parquet"),

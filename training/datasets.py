@@ -59,10 +59,13 @@ def _to_utc(value: str | date | datetime | pd.Timestamp | None) -> pd.Timestamp 
 
 
 def _file_sha256(path: Path) -> str:
+    """A mart's content hash: one Parquet file, or a folder of part files (Spark's marts)."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+    files = sorted(p for p in path.iterdir() if p.suffix == ".parquet") if path.is_dir() else [path]
+    for file in files:
+        with file.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
     return digest.hexdigest()
 
 

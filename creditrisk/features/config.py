@@ -26,20 +26,28 @@ REGISTRY_CACHE_TTL_SECONDS = 60
 
 
 def offline_store_config(settings: Settings) -> dict[str, Any]:
-    """The ``offline_store`` block for ``CREDITRISK_OFFLINE_STORE`` (``asof`` by default)."""
+    """The ``offline_store`` block for ``CREDITRISK_OFFLINE_STORE`` (``asof`` by default).
+
+    ``CREDITRISK_ENGINE=spark`` selects Feast's Spark offline store instead, on the session
+    configuration dbt's ``spark`` target uses (docs/scale-out.md).
+    """
+    if settings.engine == "spark":
+        from creditrisk.spark_engine import spark_conf
+
+        return {"type": "spark", "spark_conf": spark_conf(settings)}
     return feast_asof.offline_store_config(settings.offline_store)
 
 
 def materialization_config(settings: Settings) -> dict[str, Any]:
     """With the ASOF store, materialisation pulls the latest row per key inside DuckDB."""
-    if settings.offline_store == "asof":
+    if settings.offline_store == "asof" and settings.engine != "spark":
         return dict(feast_asof.MATERIALIZATION_CONFIG)
     return {}
 
 
 def batch_engine_config(settings: Settings) -> dict[str, Any] | None:
     """With the ASOF store, materialisation writes online rows through its vectorised engine."""
-    if settings.offline_store == "asof":
+    if settings.offline_store == "asof" and settings.engine != "spark":
         return dict(feast_asof.BATCH_ENGINE_CONFIG)
     return None
 

@@ -53,9 +53,11 @@ class Definitions:
 @contextmanager
 def _repo_import_context(settings: Settings) -> Iterator[None]:
     repo_dir = str(settings.feature_repo_dir)
-    saved_env = os.environ.get("CREDITRISK_DATA_DIR")
+    # The engine picks the sources' kind (FileSource, or SparkSource for CREDITRISK_ENGINE=spark).
+    wanted = {"CREDITRISK_DATA_DIR": str(settings.data_root), "CREDITRISK_ENGINE": settings.engine}
+    saved_env = {key: os.environ.get(key) for key in wanted}
     saved_modules = {name: sys.modules.pop(name) for name in REPO_MODULES if name in sys.modules}
-    os.environ["CREDITRISK_DATA_DIR"] = str(settings.data_root)
+    os.environ.update(wanted)
     sys.path.insert(0, repo_dir)
     try:
         yield
@@ -64,10 +66,11 @@ def _repo_import_context(settings: Settings) -> Iterator[None]:
         for name in REPO_MODULES:
             sys.modules.pop(name, None)
         sys.modules.update(saved_modules)
-        if saved_env is None:
-            os.environ.pop("CREDITRISK_DATA_DIR", None)
-        else:
-            os.environ["CREDITRISK_DATA_DIR"] = saved_env
+        for key, value in saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def load_definitions(settings: Settings) -> Definitions:

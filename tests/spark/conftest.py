@@ -8,13 +8,13 @@ running session) and one build of the same raw files on DuckDB and on Spark.
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from spark_suite import LOAN_LINEAGE, full_set
 
 from creditrisk.settings import Settings
 
@@ -28,7 +28,7 @@ class EngineBuilds:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if os.environ.get("CREDITRISK_SPARK_FULL") == "1":
+    if full_set():
         return
     skip = pytest.mark.skip(reason="the full Spark set runs in `make test-spark` (CREDITRISK_SPARK_FULL=1)")
     for item in items:
@@ -63,8 +63,8 @@ def spark_session(spark_settings: Settings) -> Iterator[object]:
 def engine_builds(spark_root: Path, spark_settings: Settings, spark_session: object) -> EngineBuilds:
     """Generated raw data (1% corrupted rows) built by `dbt seed` + `dbt run` on both engines.
 
-    dbt's tests are left out: they are the same SQL on both engines and `tests/dbt` runs them on
-    DuckDB; here the marts are what is compared.
+    The default suite runs the loan lineage, `make test-spark` every model plus dbt's own tests on
+    Spark (`dbt test`: the same SQL, run by `tests/dbt` on DuckDB in the default suite).
     """
     from creditrisk.datagen import GeneratorConfig, generate
     from creditrisk.warehouse import run_dbt
@@ -76,7 +76,10 @@ def engine_builds(spark_root: Path, spark_settings: Settings, spark_session: obj
         show_progress=False,
     )
     shutil.copytree(duck.raw_dir, spark_settings.raw_dir)
+    select = [] if full_set() else ["--select", LOAN_LINEAGE]
     for settings in (duck, spark_settings):
         run_dbt(["seed"], settings)
-        run_dbt(["run"], settings)
+        run_dbt(["run", *select], settings)
+    if full_set():
+        run_dbt(["test"], spark_settings)
     return EngineBuilds(duckdb=duck, spark=spark_settings)

@@ -31,6 +31,19 @@ def schema_of(table: pa.Table) -> dict[str, str]:
     return {field.name: str(field.type) for field in table.schema}
 
 
+def frame_table(frame: pd.DataFrame) -> pa.Table:
+    """A training-set frame as Arrow, timestamps at microseconds (what the marts store).
+
+    pandas gives nanoseconds or microseconds depending on the store's path to it; the values,
+    not the unit, are what must agree.
+    """
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    for i, field in enumerate(table.schema):
+        if pa.types.is_timestamp(field.type):
+            table = table.set_column(i, field.name, table.column(i).cast(pa.timestamp("us", field.type.tz)))
+    return table
+
+
 def mart_differences(left: pa.Table, right: pa.Table, keys: list[str], rtol: float = 1e-9) -> list[str]:
     """Every way two versions of a mart differ (empty when equal); NaN and NULL count as equal."""
     problems = []
