@@ -67,6 +67,8 @@ class FeatureDrift:
     status: str
     missing_reference: float
     missing_current: float
+    #: PSI of the missing/present split (a feature that stops arriving drifts here)
+    missing_psi: float = 0.0
     ks: float | None = None
     ks_p_value: float | None = None
     chi2: float | None = None
@@ -163,14 +165,15 @@ def feature_drift(reference: pd.Series, current: pd.Series, kind: str, options: 
         extra = {"ks": ks, "ks_p_value": ks_p}
     if missing_ref == 1.0 or missing_cur == 1.0:
         value = 0.0  # no values on one side: nothing to compare; the missing-share check speaks
-    worst = max(value, _missing_psi(missing_ref, missing_cur))
+    missing_value = _missing_psi(missing_ref, missing_cur)
     return FeatureDrift(
         name=str(reference.name),
         kind=kind,
         psi=value,
-        status=options.status(worst),
+        status=options.status(max(value, missing_value)),
         missing_reference=missing_ref,
         missing_current=missing_cur,
+        missing_psi=missing_value,
         bins=bins.labels,
         reference_share=bins.reference_share.tolist(),
         current_share=cur_share.tolist(),
@@ -266,23 +269,32 @@ def compare(
     feature_types: dict[str, str],
     options: DriftOptions,
 ) -> list[FeatureDrift]:
-    """Every feature's drift, worst PSI first."""
+    """Every feature's drift, worst first (by PSI or the missing share's PSI)."""
     results = [
         feature_drift(reference[name], current[name], "categorical" if kind == "str" else "numeric", options)
         for name, kind in feature_types.items()
     ]
-    return sorted(results, key=lambda r: -r.psi)
+    return sorted(results, key=lambda r: -max(r.psi, r.missing_psi))
 
 
 def triggers(
     features: list[FeatureDrift], score: ScoreDrift, perf: Performance | None, options: DriftOptions
 ) -> list[str]:
-    found = [f"feature {f.name}: PSI {f.psi:.3f}" for f in features if f.status == "drift"]
+    found = [_feature_trigger(f) for f in features if f.status == "drift"]
     if score.status == "drift":
         found.insert(0, f"score distribution: PSI {score.psi:.3f}")
     if perf is not None and perf.status == "drift":
         found.insert(0, f"performance: {perf.note}")
     return found
+
+
+def _feature_trigger(feature: FeatureDrift) -> str:
+    if feature.missing_psi > feature.psi:
+        return (
+            f"feature {feature.name}: missing {feature.missing_reference:.1%} in training, "
+            f"{feature.missing_current:.1%} now"
+        )
+    return f"feature {feature.name}: PSI {feature.psi:.3f}"
 
 
 def overall_status(features: list[FeatureDrift], score: ScoreDrift, perf: Performance | None) -> str:
