@@ -73,6 +73,8 @@ from training.tune import tune_family
 #: logic is known (a better score or a lower LTV/DTI never raises risk), so a borrower cannot lower
 #: their risk by making one feature look worse (docs/security.md).
 MONOTONE_BY_DEFAULT = frozenset({"loan_default"})
+#: Families whose fit honours monotone constraints (so does a soft vote of only these).
+MONOTONE_FAMILIES = frozenset({"rf", "xgb", "lgbm", "vote"})
 SHAP_ROWS = {"lr": 1000, "xgb": 1000, "lgbm": 1000, "rf": 300, "ann": 100, "ftt": 20, "vote": 100}
 
 
@@ -292,6 +294,24 @@ class _Sides:
 def monotone_on(options: TrainOptions) -> bool:
     """Whether this run fits with monotone constraints (explicit choice, else the model's default)."""
     return options.model in MONOTONE_BY_DEFAULT if options.monotone is None else options.monotone
+
+
+def _families(options: TrainOptions, log: Log) -> tuple[str, ...]:
+    """The families to fit. Under monotone constraints the default set keeps only the families that
+    honour them (a logistic regression or a network would let the vote break credit logic, and the
+    robustness report measured exactly that); families named explicitly are kept, with a warning."""
+    if not monotone_on(options):
+        return options.families
+    unconstrained = [f for f in options.families if f not in MONOTONE_FAMILIES]
+    if unconstrained and options.families == DEFAULT_FAMILIES:
+        log(
+            f"monotone: {', '.join(unconstrained)} cannot honour the constraints and are not trained "
+            "(--no-monotone trains them)"
+        )
+        return tuple(f for f in options.families if f in MONOTONE_FAMILIES)
+    if unconstrained:
+        log(f"WARNING: the monotone constraints do not bind {', '.join(unconstrained)}")
+    return options.families
 
 
 def train_model(
@@ -556,7 +576,7 @@ def _train_families(
     import mlflow
 
     results: dict[str, FamilyResult] = {}
-    ordered = [f for f in FAMILIES if f in options.families]
+    ordered = [f for f in FAMILIES if f in _families(options, log)]
     for family in ordered:
         if family == "vote" and len([r for r in results if r != "vote"]) < 2:
             log("vote: needs at least two other families; skipped")

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from creditrisk.cli import app
 from training.models import fit_family, monotone_directions
-from training.train import TrainOptions, monotone_on
+from training.train import DEFAULT_FAMILIES, TrainOptions, _families, monotone_on
 
 
 def test_monotone_is_on_by_default_for_the_loan_model_only_and_can_be_turned_off() -> None:
@@ -21,6 +21,16 @@ def test_monotone_is_on_by_default_for_the_loan_model_only_and_can_be_turned_off
     assert monotone_on(TrainOptions(model="company_bankruptcy", monotone=True))
     usage = CliRunner().invoke(app, ["train", "--help"], terminal_width=200).output
     assert "--no-monotone" in usage
+
+
+def test_under_the_default_constraints_only_families_that_honour_them_are_trained() -> None:
+    said: list[str] = []
+    assert _families(TrainOptions(model="loan_default"), said.append) == ("rf", "xgb", "lgbm", "vote")
+    assert "lr, ann cannot honour the constraints" in said[0]
+    asked = TrainOptions(model="loan_default", families=("lr", "lgbm"))
+    assert _families(asked, said.append) == ("lr", "lgbm") and "do not bind lr" in said[1]
+    assert _families(TrainOptions(model="loan_default", monotone=False), said.append) == DEFAULT_FAMILIES
+    assert _families(TrainOptions(model="company_bankruptcy"), said.append) == DEFAULT_FAMILIES
 
 
 @pytest.mark.parametrize("family", ["xgb", "lgbm", "rf"])
