@@ -187,19 +187,57 @@ def stored_event_times(store: Any, view: str, key: str, ids: list[str]) -> list[
     from feast.protos.feast.types.Value_pb2 import Value
 
     feature_view = resolved_view(store, view)
-    keys = [EntityKey(join_keys=[key], entity_values=[Value(string_val=i)]) for i in ids]
     online = store._get_provider().online_store
+    fast = _sqlite_event_times(online, store.config, feature_view, key, ids)
+    if fast is not None:
+        return fast
+    keys = [EntityKey(join_keys=[key], entity_values=[Value(string_val=i)]) for i in ids]
     first = feature_view.features[0].name
     rows = online.online_read(
         config=store.config, table=feature_view, entity_keys=keys, requested_features=[first]
     )
     stamps: list[datetime | None] = []
     for stamp, _ in rows:
-        if stamp is None:
-            stamps.append(None)
-        else:
-            stamps.append(stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC))
+        stamps.append(None if stamp is None else _as_utc(stamp))
     return stamps
+
+
+def _as_utc(stamp: Any) -> datetime:
+    if isinstance(stamp, int | float):
+        return datetime.fromtimestamp(stamp, UTC)
+    return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
+
+
+def _sqlite_event_times(
+    online: Any, config: Any, feature_view: Any, key: str, ids: list[str]
+) -> list[datetime | None] | None:
+    """For Feast's plain SQLite store, the stored event times with one narrow query (its
+    ``online_read`` fetches and decodes every feature of every key, 3x the consumer's write).
+    None for any other store."""
+    from feast.infra.key_encoding_utils import serialize_entity_key
+    from feast.infra.online_stores.sqlite import SqliteOnlineStore, _table_id
+    from feast.protos.feast.types.EntityKey_pb2 import EntityKey
+    from feast.protos.feast.types.Value_pb2 import Value
+
+    if type(online) is not SqliteOnlineStore:
+        return None
+    version = config.entity_key_serialization_version
+    blobs = [
+        serialize_entity_key(EntityKey(join_keys=[key], entity_values=[Value(string_val=i)]), version)
+        for i in ids
+    ]
+    table = _table_id(config.project, feature_view, config.registry.enable_online_feature_view_versioning)
+    conn = online._get_conn(config)
+    found: dict[bytes, datetime] = {}
+    for start in range(0, len(blobs), 900):
+        part = blobs[start : start + 900]
+        rows = conn.execute(
+            f'SELECT entity_key, event_ts FROM "{table}" WHERE feature_name = ? '
+            f"AND entity_key IN ({','.join('?' * len(part))})",
+            [feature_view.features[0].name, *part],
+        ).fetchall()
+        found.update({bytes(k): _as_utc(ts) for k, ts in rows if ts is not None})
+    return [found.get(blob) for blob in blobs]
 
 
 def newer_than_stored(store: Any, target: PushTarget, key: str, table: pa.Table) -> pa.Table:
