@@ -321,6 +321,7 @@ def train_model(
     import mlflow
 
     _check_options(data, options)
+    _families(options, log)
     protocol, split = choose_protocol(data, options, log)
     if split is not None:
         sides, split_info = _make_sides(data, split, options, log)
@@ -576,7 +577,7 @@ def _train_families(
     import mlflow
 
     results: dict[str, FamilyResult] = {}
-    ordered = [f for f in FAMILIES if f in _families(options, log)]
+    ordered = [f for f in FAMILIES if f in _families(options, _silent)]  # said once, at the start
     for family in ordered:
         if family == "vote" and len([r for r in results if r != "vote"]) < 2:
             log("vote: needs at least two other families; skipped")
