@@ -65,7 +65,7 @@ java: ## Install openjdk-17-jre-headless (apt) when java is missing, for the Spa
 		{ apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends openjdk-17-jre-headless || \
 		  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends openjdk-21-jre-headless; } >/dev/null; }
 
-test-spark: setup java ## The full Spark set: DuckDB-vs-Spark marts and training sets on both model lineages
+test-spark: setup java redis ## The full Spark set: DuckDB-vs-Spark marts and training sets on both model lineages
 	CREDITRISK_SPARK_FULL=1 $(BIN)/pytest -m spark tests/spark
 
 redis: ## Install redis-server (apt) if missing and start it on 127.0.0.1:6399 (REDIS_PORT) for tests

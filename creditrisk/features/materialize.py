@@ -39,10 +39,12 @@ def source_time_range(path: str) -> tuple[datetime | None, datetime | None, int]
 
     if not Path(path).exists():
         raise DataError(f"mart not found: {path}; run `creditrisk warehouse build` first")
+    # A mart written by dbt's spark target is a folder of part files.
+    files = f"{path}/*.parquet" if Path(path).is_dir() else path
     with duckdb.connect() as con:
         con.execute("SET TimeZone = 'UTC'")
         first, last, rows = con.execute(
-            "select min(event_timestamp), max(event_timestamp), count(*) from read_parquet(?)", [path]
+            "select min(event_timestamp), max(event_timestamp), count(*) from read_parquet(?)", [files]
         ).fetchone()
     return (_utc(first) if first else None, _utc(last) if last else None, int(rows))
 

@@ -42,3 +42,33 @@ def test_company_training_set_is_the_same_from_the_spark_store(applied) -> None:
     spark = _training_set("company_bankruptcy", applied.spark)
     assert asof.num_rows > 0
     assert mart_differences(asof, spark, ["company_id", "event_timestamp"]) == []
+
+
+@pytest.mark.spark_full
+def test_materialize_from_the_spark_store_into_redis(applied) -> None:
+    """Feast's materialisation pulls the latest row per loan through the Spark store into Redis."""
+    import os
+
+    import pandas as pd
+
+    from creditrisk.features.materialize import materialize
+    from creditrisk.features.store import get_feature_store
+
+    redis_url = os.environ.get("CREDITRISK_TEST_REDIS_URL")
+    if not redis_url:
+        pytest.skip("no test Redis (make test-spark starts one through make redis)")
+    settings = applied.spark.model_copy(update={"online_store": "redis", "redis_url": redis_url})
+    apply_definitions(settings)
+    materialize(settings, views=["loan_origination"])
+    mart = pd.read_parquet(settings.marts_dir / "feat_loan_origination.parquet")
+    mart = mart.sort_values("loan_id").head(5)
+    online = (
+        get_feature_store(settings)
+        .get_online_features(
+            features=["loan_origination:orig_credit_score"],
+            entity_rows=[{"loan_id": loan} for loan in mart["loan_id"]],
+        )
+        .to_df()
+    )
+    expected = mart["orig_credit_score"].tolist()
+    assert online["orig_credit_score"].tolist() == pytest.approx(expected, nan_ok=True)
