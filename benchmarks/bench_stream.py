@@ -11,7 +11,7 @@ online stores:
   a ``creditrisk stream consume`` process (a real subprocess) applies them, and a prober reads
   the probed loans through ``creditrisk.features.online.read_online`` (the API's scoring path,
   which reads the store on every request) until the event's time shows; latency = first read
-  showing the event - publish time. p50/p99 over every 10th event; goal p99 < 1 s;
+  showing the event - publish time. p50/p99 over every 50th event; goal p99 < 1 s;
 - **materialize**: a full ``creditrisk features materialize`` of the same marts in the same run,
   the batch way for new values to reach the online store.
 
@@ -39,6 +39,9 @@ from creditrisk.settings import Settings
 
 NAME = "stream"
 RATE = 1000.0
+#: Every this many events is probed (20 probes/s at 1,000 events/s: a light reader, like a few
+#: score requests a second, so the measurement does not slow what it measures).
+PROBE_EVERY = 50
 
 
 def _stream_url() -> str | None:
@@ -163,7 +166,7 @@ def _latency(settings: Settings, url: str, rows: list[dict], seconds: float, wor
                 broker.publish([encode_event("loan_monthly_performance", r) for r in chunk])
                 with lock:
                     for i, row in enumerate(chunk):
-                        if (sent + i) % 10 == 0 and row["loan_id"] not in probes:
+                        if (sent + i) % PROBE_EVERY == 0 and row["loan_id"] not in probes:
                             probes[row["loan_id"]] = (published, int(now.timestamp()))
                 sent += size
             done.set()
@@ -186,7 +189,7 @@ def _latency(settings: Settings, url: str, rows: list[dict], seconds: float, wor
                 for loan, stored in zip(ids, seconds_by_row, strict=True):
                     if stored >= watching[loan][1]:
                         latencies.append(seen_at - watching.pop(loan)[0])
-            time.sleep(0.002)
+            time.sleep(0.01)  # the prober must not starve the consumer it measures
         producer.join(5)
         missed = len(watching)
     finally:
