@@ -1,5 +1,8 @@
 """Shared Spark fixtures: one JVM, one generated raw data set, one build per engine.
 
+Package-scoped, so the JVM is stopped once this folder's tests are done instead of holding its
+memory through the rest of the suite.
+
 Starting Spark (about 10 s) and building on it are the slow parts, so the whole session shares
 one SparkSession (dbt-spark's ``session`` method and Feast's Spark store both pick up the
 running session) and one build of the same raw files on DuckDB and on Spark.
@@ -36,17 +39,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def spark_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("spark")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def spark_settings(spark_root: Path) -> Settings:
     return Settings(data_dir=spark_root / "spark_data", engine="spark")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def spark_session(spark_settings: Settings) -> Iterator[object]:
     """The one SparkSession of the test process, its metastore under the Spark data dir."""
     pytest.importorskip("pyspark", reason="the `spark` extra is not installed")
@@ -59,7 +62,7 @@ def spark_session(spark_settings: Settings) -> Iterator[object]:
     session.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def engine_builds(spark_root: Path, spark_settings: Settings, spark_session: object) -> EngineBuilds:
     """Generated raw data (1% corrupted rows) built by `dbt seed` + `dbt run` on both engines.
 

@@ -15,8 +15,11 @@ from creditrisk.features.store import apply_definitions
 
 pytestmark = pytest.mark.spark
 
+#: The test Redis database the materialisation test owns.
+SPARK_REDIS_DB = 11
 
-@pytest.fixture(scope="session")
+
+@pytest.fixture(scope="package")
 def applied(engine_builds):
     apply_definitions(engine_builds.duckdb)
     apply_definitions(engine_builds.spark)
@@ -50,6 +53,7 @@ def test_materialize_from_the_spark_store_into_redis(applied) -> None:
     import os
 
     import pandas as pd
+    import redis
 
     from creditrisk.features.materialize import materialize
     from creditrisk.features.store import get_feature_store
@@ -57,7 +61,12 @@ def test_materialize_from_the_spark_store_into_redis(applied) -> None:
     redis_url = os.environ.get("CREDITRISK_TEST_REDIS_URL")
     if not redis_url:
         pytest.skip("no test Redis (make test-spark starts one through make redis)")
-    settings = applied.spark.model_copy(update={"online_store": "redis", "redis_url": redis_url})
+    # A database of its own, emptied first: tests/features use 7 and 8 the same way.
+    host, port = redis_url.split(":")
+    redis.Redis(host=host, port=int(port), db=SPARK_REDIS_DB).flushdb()
+    settings = applied.spark.model_copy(
+        update={"online_store": "redis", "redis_url": f"{redis_url},db={SPARK_REDIS_DB}"}
+    )
     apply_definitions(settings)
     materialize(settings, views=["loan_origination"])
     mart = pd.read_parquet(settings.marts_dir / "feat_loan_origination.parquet")
