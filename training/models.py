@@ -30,9 +30,10 @@ from training.preprocessing import FrameEncoder
 
 #: Every family ``--families`` accepts, in the order they are trained (vote needs the others first).
 FAMILIES = ("lr", "rf", "xgb", "lgbm", "ann", "ftt", "vote")
-#: What ``creditrisk train`` fits unless told otherwise. The FT-Transformer is opt-in: on the
-#: generated loans and companies it did not beat the boosters (docs/training.md, ``make bench
-#: BENCH=training``) and costs several times their fit time on a CPU.
+#: What ``creditrisk train`` fits unless told otherwise. The FT-Transformer is opt-in: its test AUC
+#: on the generated panels was 0.01-0.02 above the boosters' (docs/training.md, ``make bench
+#: BENCH=training``), for 50-100x their fit CPU and about a second per explained row, which
+#: ``make demo`` and serving's latency targets cannot afford.
 DEFAULT_FAMILIES = tuple(f for f in FAMILIES if f != "ftt")
 FAMILY_TITLES = {
     "lr": "logistic regression",
