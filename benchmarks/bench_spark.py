@@ -1,6 +1,7 @@
 """Local Apache Spark against DuckDB on the same raw files, in the same run (docs/scale-out.md).
 
-Cases (``full``: 100k and 1M loans over 60 months; ``small``: 5k loans):
+Cases (``full``: 100k and 1M loans over 60 months; ``small``: 5k loans; sizes above
+``CREDITRISK_BENCH_SPARK_MAX_LOANS`` are skipped and named in the report):
 - dbt: seeds and every model (``dbt build`` without its tests: dbt's tests are the same SQL on
   both engines and cost Spark a job each) on the ``dev`` (DuckDB) and ``spark`` targets, from
   the same raw files. Baseline: the DuckDB build of the same size.
@@ -17,6 +18,7 @@ one machine, which this benchmark cannot show.
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 
@@ -28,6 +30,7 @@ MONTHS = 60
 START = "2018-01"
 SIZES = {"small": [5_000], "full": [100_000, 1_000_000]}
 BUILD_ARGS = ["build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
+MAX_LOANS_ENV = "CREDITRISK_BENCH_SPARK_MAX_LOANS"
 
 
 def _settings(ctx: BenchContext, loans: int) -> tuple[Settings, Settings]:
@@ -69,7 +72,9 @@ def run(ctx: BenchContext) -> list[Measurement]:
     from creditrisk.spark_engine import get_spark_session
 
     results: list[Measurement] = []
-    sizes = SIZES[ctx.scale]
+    max_loans = int(os.environ.get(MAX_LOANS_ENV) or 0)
+    sizes = [n for n in SIZES[ctx.scale] if not max_loans or n <= max_loans]
+    skipped = [f"{n:,}" for n in SIZES[ctx.scale] if n not in sizes]
     first_duck, first_spark = _settings(ctx, sizes[0])
     started = time.perf_counter()
     get_spark_session(first_spark)
@@ -80,7 +85,8 @@ def run(ctx: BenchContext) -> list[Measurement]:
             "Spark session start (JVM + metastore)",
             time.perf_counter() - started,
             "s",
-            notes="paid once per process",
+            notes="paid once per process"
+            + (f"; skipped by {MAX_LOANS_ENV}: {', '.join(skipped)} loans" if skipped else ""),
         )
     )
     for loans in sizes:
