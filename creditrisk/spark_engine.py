@@ -13,6 +13,7 @@ in the embedded DuckDB path may need it.
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 from creditrisk.errors import ConfigurationError
@@ -56,6 +57,16 @@ def spark_conf(settings: Settings) -> dict[str, str]:
     }
 
 
+def prepare_python_workers() -> None:
+    """Run Spark's Python workers on this interpreter unless ``PYSPARK_PYTHON`` says otherwise.
+
+    Feast's Spark materialisation engine writes online rows from Python tasks, which import
+    feast; the ``python3`` Spark would start by default is not this virtualenv's. Read when the
+    session starts, so it is set before dbt or Feast can start one.
+    """
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+
+
 def get_spark_session(settings: Settings) -> Any:
     """The process's SparkSession (started with :func:`spark_conf` when there is none yet).
 
@@ -67,6 +78,7 @@ def get_spark_session(settings: Settings) -> Any:
         raise ConfigurationError(
             "CREDITRISK_ENGINE=spark needs the `spark` extra: uv sync --extra spark (and a Java 17 runtime)"
         ) from exc
+    prepare_python_workers()
     builder = SparkSession.builder.enableHiveSupport()
     for key, value in spark_conf(settings).items():
         builder = builder.config(key, value)

@@ -109,6 +109,10 @@ def run_dbt(
         "--log-path",
         str(dbt_target_dir(settings) / "logs"),
     ]
+    if settings.engine == "spark":
+        from creditrisk.spark_engine import prepare_python_workers
+
+        prepare_python_workers()
     with dbt_environment(settings):
         result = dbtRunner(callbacks=callbacks).invoke(full_args)
     if not result.success:

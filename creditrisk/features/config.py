@@ -46,8 +46,16 @@ def materialization_config(settings: Settings) -> dict[str, Any]:
 
 
 def batch_engine_config(settings: Settings) -> dict[str, Any] | None:
-    """With the ASOF store, materialisation writes online rows through its vectorised engine."""
-    if settings.offline_store == "asof" and settings.engine != "spark":
+    """With the ASOF store, materialisation writes online rows through its vectorised engine.
+
+    On Spark, Feast's Spark compute engine: the latest row per key is computed in Spark and the
+    online rows are written from Spark's tasks (on a cluster, from the executors).
+    """
+    if settings.engine == "spark":
+        from creditrisk.spark_engine import spark_conf
+
+        return {"type": "spark.engine", "spark_conf": spark_conf(settings)}
+    if settings.offline_store == "asof":
         return dict(feast_asof.BATCH_ENGINE_CONFIG)
     return None
 

@@ -67,6 +67,10 @@ def materialize(
     source. ``end`` defaults to now (UTC).
     """
     require_applied(settings)
+    if settings.engine == "spark":
+        from creditrisk.spark_engine import get_spark_session
+
+        get_spark_session(settings)  # Feast's Spark engine then runs on the project's session
     store = get_feature_store(settings)
     end = _utc(end) if end else datetime.now(UTC)
     registered = {fv.name: fv for fv in store.list_feature_views()}

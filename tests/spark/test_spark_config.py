@@ -35,5 +35,6 @@ def test_engine_spark_switches_feast_to_the_spark_offline_store(tmp_path: Path) 
     spark = repo_config_dict(Settings(data_dir=tmp_path, engine="spark"))
     assert spark["offline_store"]["type"] == "spark"
     assert spark["offline_store"]["spark_conf"]["spark.sql.session.timeZone"] == "UTC"
-    assert "batch_engine" not in spark
+    assert spark["batch_engine"]["type"] == "spark.engine"
+    assert "materialization" not in spark
     assert repo_config_dict(Settings(data_dir=tmp_path))["offline_store"]["type"] != "spark"
