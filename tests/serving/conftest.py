@@ -26,7 +26,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> ServingWorld:
     root = tmp_path_factory.mktemp("serving") / "data"
     key, entry = mint_api_key()
     admin_key, admin_entry = mint_api_key(admin=True)
-    settings = Settings(data_dir=root, api_keys=f"{entry},{admin_entry}", log_flush_seconds=0.2)
+    # A generous deadline: on a loaded 2-core CI machine a cold first request (store and model
+    # warm-up) must not become a 504; the deadline itself is tested in test_security.py.
+    settings = Settings(
+        data_dir=root,
+        api_keys=f"{entry},{admin_entry}",
+        log_flush_seconds=0.2,
+        request_timeout_seconds=300,
+    )
     settings.ensure_dirs()
     rng = np.random.default_rng(7)
     loans = loan_marts(settings.marts_dir, rng)
