@@ -16,12 +16,12 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export FEAST_USAGE := False
 export DO_NOT_TRACK := 1
 
-.PHONY: help setup browser demo test bench lint format clean redis redis-stop notebook java test-spark
+.PHONY: help setup setup-embedded browser demo test bench lint format clean redis redis-stop notebook java test-spark
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-setup: $(VENV)/.synced ## Install uv if missing, then the locked environment (uv sync --frozen)
+setup: $(VENV)/.synced ## Install uv if missing, then the locked environment with every extra (uv sync --frozen)
 
 # --compile-bytecode: the machines here set PYTHONDONTWRITEBYTECODE=1, so without compiled files
 # every dbt, Feast or API subprocess would recompile its imports (about 20 s each under load).
@@ -29,6 +29,16 @@ $(VENV)/.synced: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
 		python3 -m pip install --quiet "uv>=0.9"
 	$(UV) sync --frozen --all-extras --compile-bytecode --python 3.11
+	@touch $@
+
+# The embedded path for `make demo`: the base install plus PyTorch (the network family), without
+# the heavy optional extras (Spark, JupyterLab) or the dev tools. --inexact keeps whatever a
+# full `setup` already installed, so running the demo after the tests removes nothing.
+setup-embedded: $(VENV)/.synced-embedded ## The light environment `make demo` needs (no Spark, no JupyterLab)
+$(VENV)/.synced-embedded: pyproject.toml uv.lock
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
+		python3 -m pip install --quiet "uv>=0.9"
+	$(UV) sync --frozen --extra deep --no-dev --inexact --compile-bytecode --python 3.11
 	@touch $@
 
 # Debian's chromium, for the test that opens the analysis report headless. Installed only when
@@ -40,7 +50,7 @@ browser: ## Install Debian's chromium (headless report test) when /usr/bin/chrom
 		DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) \
 		apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends chromium >/dev/null; }
 
-demo: setup ## Run the whole pipeline on a small generated data set
+demo: setup-embedded ## Run the whole pipeline on a small generated data set (embedded DuckDB/SQLite path)
 	$(BIN)/creditrisk demo
 
 test: setup browser redis java ## Run the test suite (real dbt, DuckDB, Feast, MLflow, FastAPI on small data)
