@@ -65,15 +65,18 @@ REDIS_PORT ?= 6399
 REDIS_DIR ?= /tmp/creditrisk-redis-$(REDIS_PORT)
 export CREDITRISK_TEST_REDIS_URL ?= 127.0.0.1:$(REDIS_PORT)
 
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
 # Java 17 for local Apache Spark (the `spark` extra's pyspark; docs/scale-out.md): Debian's
 # headless JRE (21 where a release no longer has 17; Spark 4 runs on both), installed with apt
 # only when no `java` is on PATH.
 java: ## Install openjdk-17-jre-headless (apt) when java is missing, for the Spark tests and bench
 	@command -v java >/dev/null 2>&1 || { echo "installing openjdk-17-jre-headless (apt)"; \
-		$(if $(filter 0,$(shell id -u)),,sudo) apt-get -o DPkg::Lock::Timeout=600 update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) \
-		{ apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends openjdk-17-jre-headless || \
-		  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends openjdk-21-jre-headless; } >/dev/null; }
+		$(SUDO) apt-get -o DPkg::Lock::Timeout=600 update -qq && \
+		{ $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+			--no-install-recommends openjdk-17-jre-headless || \
+		  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+			--no-install-recommends openjdk-21-jre-headless; } >/dev/null; }
 
 test-spark: setup java redis ## The full Spark set: DuckDB-vs-Spark marts and training sets on both model lineages
 	CREDITRISK_SPARK_FULL=1 $(BIN)/pytest -m spark tests/spark
