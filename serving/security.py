@@ -56,7 +56,10 @@ class SecurityMiddleware:
             if message["type"] == "http.response.start":
                 started = True
                 headers = list(message.get("headers", ()))
-                headers.extend(SECURITY_HEADERS)
+                # A route that sets its own Cache-Control (the dashboard's static plotly.js) keeps
+                # it; everything else is no-store.
+                own_cache = any(name.lower() == b"cache-control" for name, _ in headers)
+                headers.extend(h for h in SECURITY_HEADERS if not (own_cache and h[0] == b"cache-control"))
                 if (b"content-type", b"application/json") in headers:
                     headers.append(JSON_CSP)
                 message = {**message, "headers": headers}

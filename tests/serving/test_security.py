@@ -208,3 +208,27 @@ def test_injection_in_ids_and_feature_names_finds_nothing_and_breaks_nothing(
     refused = client.post("/v1/loan_default/score-features", json=rows, headers=auth)
     assert refused.status_code == 422 and "not a feature of this model" in refused.text
     assert client.post("/v1/loans/score", json={"loan_ids": world.loans[:1]}, headers=auth).status_code == 200
+
+
+def test_answers_are_no_store_unless_the_route_sets_its_own_cache_control() -> None:
+    """The dashboard's static plotly.js says max-age; a second, contradicting no-store would make
+    browsers fetch its 4.8 MB on every page."""
+    from fastapi import FastAPI, Response
+
+    from serving.security import SecurityMiddleware
+
+    app = FastAPI()
+
+    @app.get("/plain")
+    def plain() -> dict[str, str]:
+        return {"ok": "yes"}
+
+    @app.get("/cached")
+    def cached() -> Response:
+        return Response("x", headers={"Cache-Control": "max-age=3600"})
+
+    app.add_middleware(SecurityMiddleware, max_body_bytes=1000, timeout_seconds=5)
+    with TestClient(app) as client:
+        assert client.get("/plain").headers.get_list("cache-control") == ["no-store"]
+        assert client.get("/cached").headers.get_list("cache-control") == ["max-age=3600"]
+        assert client.get("/cached").headers["x-content-type-options"] == "nosniff"
