@@ -153,22 +153,8 @@ def register_and_promote(
     challenger_cost = float(cost(y_holdout, challenger.predict_proba(holdout), challenger.threshold))
     client.set_model_version_tag(name, str(version), "holdout_expected_cost", f"{challenger_cost:.6g}")
     champion_version, champion_cost, reason = _champion_cost(client, name, holdout, y_holdout, cost)
-    if champion_version is None:
-        promoted, reason = True, "no champion yet"
-    elif reason:
-        promoted = False
-    else:
-        promoted = should_promote(challenger_cost, champion_cost)
-        verdict = "lower" if promoted else "not lower"
-        reason = (
-            f"expected cost {challenger_cost:.4g} {verdict} than "
-            f"champion v{champion_version}'s {champion_cost:.4g}"
-        )
-    if promoted:
-        client.set_registered_model_alias(name, CHAMPION, str(version))
-    return PromotionDecision(
-        name, version, promoted, challenger_cost, champion_version, champion_cost, reason
-    )
+    basis = "expected cost"
+    return _decide(client, name, version, challenger_cost, champion_version, champion_cost, reason, basis)
 
 
 def register_cross_validated(
@@ -188,35 +174,47 @@ def register_cross_validated(
         champion = client.get_model_version_by_alias(name, CHAMPION)
     except MlflowException:
         champion = None
+    champion_version = int(champion.version) if champion is not None else None
     champion_cost: float | None = None
-    if champion is None:
-        promoted, reason = True, "no champion yet"
-    else:
+    reason = ""
+    if champion is not None:
         tags = champion.tags or {}
         if tags.get("protocol") != "cv" or tags.get("fingerprint") != fingerprint or not fingerprint:
-            promoted = False
             reason = (
                 f"champion v{champion.version} kept: it was not cross-validated on this data, so the costs "
                 "are not comparable; promote by hand if intended"
             )
         else:
             champion_cost = float(tags["cv_expected_cost"])
-            promoted = should_promote(cv_cost, champion_cost)
-            verdict = "lower" if promoted else "not lower"
-            reason = (
-                f"out-of-fold expected cost {cv_cost:.4g} {verdict} than "
-                f"champion v{champion.version}'s {champion_cost:.4g} on the same data"
-            )
+    basis = "out-of-fold expected cost (same data)"
+    return _decide(client, name, version, cv_cost, champion_version, champion_cost, reason, basis)
+
+
+def _decide(
+    client: Any,
+    name: str,
+    version: int,
+    challenger_cost: float,
+    champion_version: int | None,
+    champion_cost: float | None,
+    reason: str,
+    basis: str,
+) -> PromotionDecision:
+    """The rule applied: no champion promotes, a reason keeps the champion, else the lower cost wins."""
+    if champion_version is None:
+        promoted, reason = True, "no champion yet"
+    elif reason:
+        promoted = False
+    else:
+        promoted = should_promote(challenger_cost, champion_cost)
+        verdict = "lower" if promoted else "not lower"
+        reason = (
+            f"{basis} {challenger_cost:.4g} {verdict} than champion v{champion_version}'s {champion_cost:.4g}"
+        )
     if promoted:
         client.set_registered_model_alias(name, CHAMPION, str(version))
     return PromotionDecision(
-        name,
-        version,
-        promoted,
-        cv_cost,
-        int(champion.version) if champion is not None else None,
-        champion_cost,
-        reason,
+        name, version, promoted, challenger_cost, champion_version, champion_cost, reason
     )
 
 

@@ -140,6 +140,22 @@ def test_cross_validated_auc_equals_scikit_learns_cross_val_score_on_the_same_fo
     np.testing.assert_allclose(ours["folds"], published, atol=0.02)
 
 
+def test_a_second_cross_validated_run_on_the_same_data_is_compared_with_the_champion(
+    cross_sectional: dict,
+) -> None:
+    """Same fingerprint, both cross-validated: out-of-fold costs compare; other data would not."""
+    data_dir = cross_sectional["root"] / "data"
+    report, _ = _train(data_dir, cross_sectional["path"], "polish_bankruptcy", "class")
+    registered = report["registered"]
+    assert registered["version"] == 2 and registered["previous_champion_version"] == 1
+    assert "out-of-fold expected cost (same data)" in registered["promotion_reason"]
+    other = cross_sectional["root"] / "other.csv"
+    cross_sectional_table(seed=1).to_csv(other, index=False)
+    report, _ = _train(cross_sectional["root"] / "data", other, "polish_bankruptcy", "class")
+    assert not report["registered"]["promoted"]
+    assert "not cross-validated on this data" in report["registered"]["promotion_reason"]
+
+
 def test_the_analysis_report_takes_any_labelled_file_without_a_model(cross_sectional: dict) -> None:
     out = cross_sectional["root"] / "analysis.html"
     with pytest.MonkeyPatch.context() as mp:
