@@ -3,6 +3,13 @@
 Each app gets its own ``CollectorRegistry`` so several apps (tests, reloads) never collide in
 the process-global default registry. The middleware is plain ASGI: it adds a few microseconds,
 where ``BaseHTTPMiddleware`` would add a task hop to every request.
+
+Importing Feast (``feast.feature_store`` imports ``feast.metrics``) sets
+``PROMETHEUS_MULTIPROC_DIR`` to a temporary folder of its own, which switches prometheus_client to
+file-backed values shared by every metric of the same name and labels in the process: two apps'
+counters then became one (a test saw another app's 1,443 scores on a fresh app). Our metrics are
+per app and in process by design, so :func:`_in_process_values` undoes Feast's switch (never a
+multiprocess directory the operator configured).
 """
 
 from __future__ import annotations
@@ -24,8 +31,22 @@ LATENCY_BUCKETS = (0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05,
 SCORE_BUCKETS = tuple(round(x * 0.05, 2) for x in range(1, 20))
 
 
+def _in_process_values() -> None:
+    """Plain in-process metric values unless the operator asked for multiprocess mode."""
+    import os
+
+    from prometheus_client import values
+
+    legacy = "prometheus_multiproc_dir"  # prometheus_client still reads the lower-case name
+    configured = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or os.environ.get(legacy)
+    feast_made_it = configured is not None and os.path.basename(configured).startswith("feast_metrics_")
+    if values.ValueClass is not values.MutexValue and (configured is None or feast_made_it):
+        values.ValueClass = values.MutexValue
+
+
 class ServingMetrics:
     def __init__(self) -> None:
+        _in_process_values()
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
             "creditrisk_http_requests",

@@ -33,8 +33,7 @@ def _samples(client: TestClient) -> dict[tuple[str, frozenset], float]:
 def test_metrics_count_requests_latency_and_scores(
     world: ServingWorld, client: TestClient, auth: dict[str, str]
 ) -> None:
-    """Each request and entity is counted once. Compared with the counts just before (a full-suite
-    run once showed three score requests counted before this test's own, not reproduced alone)."""
+    """Each request and entity is counted once, on this app only."""
     before = _samples(client)
     scored = client.post(
         "/v1/loans/score", json={"loan_ids": [*world.loans[:3], "F99Q9999999"]}, headers=auth
@@ -49,16 +48,32 @@ def test_metrics_count_requests_latency_and_scores(
         return after.get(key, 0.0) - before.get(key, 0.0)
 
     route = {"method": "POST", "route": "/v1/loans/score"}
-    # At least: in full-suite runs (never in any subset tried) the one 200 request was counted 4
-    # times (as many as its ids); the cause is not found yet (noted for the next session). The
-    # entity counts below stay exact: they prove each entity is scored and logged once.
-    assert added("creditrisk_http_requests_total", **route, status="200") >= 1.0
-    assert added("creditrisk_http_requests_total", **route, status="422") >= 1.0
-    assert added("creditrisk_http_request_duration_seconds_count", **route) >= 2.0
+    assert added("creditrisk_http_requests_total", **route, status="200") == 1.0
+    assert added("creditrisk_http_requests_total", **route, status="422") == 1.0
+    assert added("creditrisk_http_request_duration_seconds_count", **route) == 2.0
     assert added("creditrisk_entities_scored_total", model="loan_default", status="scored") == 3.0
     assert added("creditrisk_entities_scored_total", model="loan_default", status="not_found") == 1.0
     assert added("creditrisk_score_probability_count", model="loan_default") == 3.0
     assert any(name == "creditrisk_model_info" for name, _ in after)
+
+
+def test_apps_in_one_process_never_share_counts_even_after_feast_is_imported_first() -> None:
+    """Importing Feast first switches prometheus_client to shared file-backed values (its
+    feast.metrics sets PROMETHEUS_MULTIPROC_DIR); two apps' counters then became one. A fresh
+    interpreter, since the switch happens at import."""
+    import subprocess
+    import sys
+
+    code = (
+        "import feast.feature_store\n"
+        "from serving.metrics import ServingMetrics\n"
+        "a, b = ServingMetrics(), ServingMetrics()\n"
+        "a.requests.labels('POST', '/v1/loans/score', '200').inc()\n"
+        "print(b.requests.labels('POST', '/v1/loans/score', '200')._value.get())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "0.0"
 
 
 def test_unreachable_online_store_is_503_with_the_reason(world: ServingWorld, auth: dict[str, str]) -> None:
