@@ -1,7 +1,7 @@
 # ruff: noqa: E501
-"""Feast fields of the dbt feature marts. GENERATED from
-dbt_project/models/marts/_marts__models.yml by `python -m creditrisk.features.schema --write`;
-do not edit by hand (tests/features/test_schema_contract.py fails when it is stale).
+"""Feast fields of the dbt feature marts. GENERATED from the mart YAMLs
+(dbt_project/models/marts/<mart>.yml) by `python -m creditrisk.features.schema --write`;
+do not edit by hand (tests/features/test_feast_schema_contract.py fails when it is stale).
 """
 
 from feast import Field

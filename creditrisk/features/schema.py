@@ -1,9 +1,9 @@
 """The feature views' schemas come from the dbt mart YAML, and are checked against it.
 
-``dbt_project/models/marts/_marts__models.yml`` is the single source of truth for the marts'
-columns. ``feature_repo/mart_schemas.py`` is generated from it (``python -m
-creditrisk.features.schema --write``) and committed, so the Feast definitions are plain,
-reviewable code. Two checks keep them honest (both run in the tests):
+The mart YAMLs, one per mart beside its SQL (``dbt_project/models/marts/<mart>.yml``), are the
+single source of truth for the marts' columns. ``feature_repo/mart_schemas.py`` is generated from
+them (``python -m creditrisk.features.schema --write``) and committed, so the Feast definitions are
+plain, reviewable code. Two checks keep them honest (both run in the tests):
 
 - :func:`render_mart_schemas` must reproduce the committed file byte for byte, and
 - :func:`check_feature_views` compares every registered feature view field with the YAML.
@@ -23,7 +23,8 @@ import yaml
 from creditrisk.errors import ConfigurationError
 from creditrisk.settings import PROJECT_ROOT
 
-MARTS_YAML = PROJECT_ROOT / "dbt_project" / "models" / "marts" / "_marts__models.yml"
+#: The folder of the mart YAMLs (every ``*.yml`` in it is read; one file per mart).
+MARTS_DIR = PROJECT_ROOT / "dbt_project" / "models" / "marts"
 GENERATED_MODULE = PROJECT_ROOT / "feature_repo" / "mart_schemas.py"
 
 #: dbt data type -> Feast type name (``feast.types``). Dates become Unix timestamps in Feast.
@@ -56,22 +57,36 @@ class MartColumn:
             ) from None
 
 
-def load_marts(path: Path = MARTS_YAML) -> dict[str, list[MartColumn]]:
-    """Every mart's columns, in YAML order."""
+def _mart_yaml_files(path: Path) -> list[Path]:
+    """The YAML files at ``path``: the file itself, or every ``*.yml`` of a folder (sorted, so
+    the result never depends on the file system's order)."""
+    if path.is_dir():
+        files = sorted(path.glob("*.yml"))
+        if not files:
+            raise ConfigurationError(f"no dbt mart YAML in {path}")
+        return files
     if not path.exists():
         raise ConfigurationError(f"dbt mart YAML not found: {path}")
-    doc = yaml.safe_load(path.read_text())
+    return [path]
+
+
+def load_marts(path: Path = MARTS_DIR) -> dict[str, list[MartColumn]]:
+    """Every mart's columns, in YAML order, from a folder of mart YAMLs or a single file."""
     marts: dict[str, list[MartColumn]] = {}
-    for model in doc.get("models", []):
-        marts[model["name"]] = [
-            MartColumn(
-                name=col["name"],
-                data_type=str(col.get("data_type", "")),
-                role=str((col.get("meta") or {}).get("role", "")),
-                description=" ".join(str(col.get("description", "")).split()),
-            )
-            for col in model.get("columns", [])
-        ]
+    for file in _mart_yaml_files(path):
+        doc = yaml.safe_load(file.read_text()) or {}
+        for model in doc.get("models", []):
+            if model["name"] in marts:
+                raise ConfigurationError(f"mart '{model['name']}' is declared twice (again in {file})")
+            marts[model["name"]] = [
+                MartColumn(
+                    name=col["name"],
+                    data_type=str(col.get("data_type", "")),
+                    role=str((col.get("meta") or {}).get("role", "")),
+                    description=" ".join(str(col.get("description", "")).split()),
+                )
+                for col in model.get("columns", [])
+            ]
     return marts
 
 
@@ -79,14 +94,14 @@ def _const(mart: str, role: str) -> str:
     return f"{mart.upper()}_{role.upper()}S"
 
 
-def render_mart_schemas(path: Path = MARTS_YAML) -> str:
-    """The text of ``feature_repo/mart_schemas.py`` for the YAML at ``path``."""
+def render_mart_schemas(path: Path = MARTS_DIR) -> str:
+    """The text of ``feature_repo/mart_schemas.py`` for the mart YAML(s) at ``path``."""
     marts = load_marts(path)
     lines = [
         "# ruff: noqa: E501",
-        '"""Feast fields of the dbt feature marts. GENERATED from',
-        "dbt_project/models/marts/_marts__models.yml by `python -m creditrisk.features.schema --write`;",
-        "do not edit by hand (tests/features/test_schema_contract.py fails when it is stale).",
+        '"""Feast fields of the dbt feature marts. GENERATED from the mart YAMLs',
+        "(dbt_project/models/marts/<mart>.yml) by `python -m creditrisk.features.schema --write`;",
+        "do not edit by hand (tests/features/test_feast_schema_contract.py fails when it is stale).",
         '"""',
         "",
         "from feast import Field",
@@ -112,7 +127,7 @@ def render_mart_schemas(path: Path = MARTS_YAML) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def check_feature_views(feature_views, path: Path = MARTS_YAML) -> list[str]:
+def check_feature_views(feature_views, path: Path = MARTS_DIR) -> list[str]:
     """Problems where a feature view disagrees with its mart's YAML (empty list = agreement).
 
     Each view must read a mart named in the YAML (by its source file name), its entity key and

@@ -1,8 +1,8 @@
 -- The loan default label looks forward exactly 12 months and only over complete horizons.
--- Returns label rows that break the definition in _marts__models.yml. Re-derived with a range
--- join (not the model's windows); on large data a deterministic sample of about 5,000 loans
--- (labels and their performance rows alike) is checked to keep the build fast. The sampling step
--- is looked up before the query runs, so the sample is a plain filter on both sides.
+-- Returns label rows that break the definition in lbl_loan_default_12m.yml. Re-derived with a
+-- range join (not the model's windows); on large data a deterministic sample of about 5,000
+-- loans (labels and their performance rows alike) is checked to keep the build fast. The
+-- sampling step is looked up before the query runs, so the sample is a plain filter on both sides.
 -- depends_on: {{ ref('stg_freddie__loans') }}
 {% set sample_every = 1 %}
 {% if execute %}

@@ -11,7 +11,7 @@ from creditrisk.settings import PROJECT_ROOT
 from creditrisk.warehouse import MART_NAMES
 from tests.dbt.builds import Built
 
-MARTS_YAML = PROJECT_ROOT / "dbt_project" / "models" / "marts" / "_marts__models.yml"
+MARTS_DIR = PROJECT_ROOT / "dbt_project" / "models" / "marts"
 
 ARROW_TYPES = {
     "DOUBLE": pa.float64(),
@@ -23,11 +23,24 @@ ARROW_TYPES = {
 
 
 def declared_marts() -> dict[str, list[dict]]:
-    return {model["name"]: model["columns"] for model in yaml.safe_load(MARTS_YAML.read_text())["models"]}
+    return {
+        model["name"]: model["columns"]
+        for path in sorted(MARTS_DIR.glob("*.yml"))
+        for model in yaml.safe_load(path.read_text())["models"]
+    }
 
 
 def test_yaml_declares_exactly_the_five_marts() -> None:
     assert sorted(declared_marts()) == sorted(MART_NAMES)
+
+
+def test_each_mart_has_its_own_yaml_beside_its_sql() -> None:
+    """One YAML per mart, named after it, declaring only it (dbt's config-per-model layout)."""
+    for mart in MART_NAMES:
+        assert (MARTS_DIR / f"{mart}.sql").is_file(), mart
+        models = yaml.safe_load((MARTS_DIR / f"{mart}.yml").read_text())["models"]
+        assert [model["name"] for model in models] == [mart]
+    assert sorted(path.stem for path in MARTS_DIR.glob("*.yml")) == sorted(MART_NAMES)
 
 
 @pytest.mark.parametrize("mart", MART_NAMES)

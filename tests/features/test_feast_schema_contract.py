@@ -10,7 +10,7 @@ from creditrisk.features.repo import load_definitions
 from creditrisk.features.schema import (
     FEATURE_MARTS,
     GENERATED_MODULE,
-    MARTS_YAML,
+    MARTS_DIR,
     check_feature_views,
     load_marts,
     render_mart_schemas,
@@ -52,11 +52,17 @@ def test_every_feature_view_field_matches_its_mart_column(feature_views: list) -
 
 
 def _edited_yaml(tmp_path: Path, old: str, new: str) -> Path:
-    text = MARTS_YAML.read_text()
-    assert old in text
-    path = tmp_path / "_marts__models.yml"
-    path.write_text(text.replace(old, new, 1))
-    return path
+    """A copy of the mart YAML folder with the first ``old`` (in whichever mart holds it) replaced."""
+    folder = tmp_path / "marts"
+    folder.mkdir()
+    replaced = False
+    for source in sorted(MARTS_DIR.glob("*.yml")):
+        text = source.read_text()
+        if not replaced and old in text:
+            text, replaced = text.replace(old, new, 1), True
+        (folder / source.name).write_text(text)
+    assert replaced, old
+    return folder
 
 
 def test_renaming_a_dbt_column_fails_the_check(tmp_path: Path, feature_views: list) -> None:

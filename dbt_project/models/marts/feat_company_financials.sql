@@ -1,7 +1,7 @@
--- Company financial features (docs: _marts__models.yml). Known at the statement's filing date,
--- 00:00 UTC, never the period end. One row per company and filing day (originals and
--- restatements alike): the latest period known that day, with trends over the history as known
--- that day.
+-- Company financial features (docs: feat_company_financials.yml). Known at the statement's
+-- filing date, 00:00 UTC, never the period end. One row per company and filing day (originals
+-- and restatements alike): the latest period known that day, with trends over the history as
+-- known that day.
 with trends as (
     select * from {{ ref('int_company_filings__trends') }}
 ),

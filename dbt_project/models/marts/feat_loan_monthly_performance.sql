@@ -1,5 +1,5 @@
--- Loan monthly performance features (docs: _marts__models.yml). Known at the end of the
--- reporting month plus the reporting lag (var performance_reporting_lag_days), UTC.
+-- Loan monthly performance features (docs: feat_loan_monthly_performance.yml). Known at the
+-- end of the reporting month plus the reporting lag (var performance_reporting_lag_days), UTC.
 with panel as (
     select * from {{ ref('int_loan_months__panel') }}
 )

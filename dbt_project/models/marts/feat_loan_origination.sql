@@ -1,5 +1,5 @@
--- Loan origination features (docs: _marts__models.yml). Known at origination: the 1st of the
--- month before the first payment, 00:00 UTC.
+-- Loan origination features (docs: feat_loan_origination.yml). Known at origination: the 1st
+-- of the month before the first payment, 00:00 UTC.
 with loans as (
     select * from {{ ref('stg_freddie__loans') }}
 ),
