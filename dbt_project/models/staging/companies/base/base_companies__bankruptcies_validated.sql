@@ -12,8 +12,7 @@ checked as (
         *,
         case
             {{ csv_field_count_violation() }}
-            when company_id is null or not {{ regexp_full_match('company_id', "C[0-9]{6}") }}
-                then 'missing or malformed company_id: ' || coalesce(company_id, '<blank>')
+            {{ company_id_violation() }}
             when {{ try_strptime('bankruptcy_filing_date', '%Y-%m-%d') }} is null
                 then 'missing or malformed bankruptcy_filing_date: ' || coalesce(bankruptcy_filing_date, '<blank>')
             when coalesce(chapter, '') not in ('7', '11') then 'chapter must be 7 or 11: ' || coalesce(chapter, '<blank>')

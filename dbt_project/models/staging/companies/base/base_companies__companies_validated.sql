@@ -8,8 +8,7 @@ checked as (
         *,
         case
             {{ csv_field_count_violation() }}
-            when company_id is null or not {{ regexp_full_match('company_id', "C[0-9]{6}") }}
-                then 'missing or malformed company_id: ' || coalesce(company_id, '<blank>')
+            {{ company_id_violation() }}
             when sector is null then 'missing sector'
             when {{ failed_cast('founded_year', 'integer') }} then 'invalid founded_year: ' || founded_year
         end as rule_violation

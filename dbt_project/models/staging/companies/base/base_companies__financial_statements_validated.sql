@@ -18,8 +18,7 @@ checked as (
         *,
         case
             {{ csv_field_count_violation() }}
-            when company_id is null or not {{ regexp_full_match('company_id', "C[0-9]{6}") }}
-                then 'missing or malformed company_id: ' || coalesce(company_id, '<blank>')
+            {{ company_id_violation() }}
             when try_cast(fiscal_year as integer) is null then 'missing or invalid fiscal_year: ' || coalesce(fiscal_year, '<blank>')
             when try_cast(fiscal_quarter as integer) not between 1 and 4 or fiscal_quarter is null
                 then 'missing or invalid fiscal_quarter: ' || coalesce(fiscal_quarter, '<blank>')
