@@ -108,9 +108,10 @@ notebook: setup ## Open JupyterLab on notebooks/ (after make demo; NOTEBOOK_ARGS
 		--LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
 		--LabApp.extension_manager=readonly $(if $(filter 0,$(shell id -u)),--allow-root) $(NOTEBOOK_ARGS)
 
-lint: setup ## ruff check and format check
+lint: setup ## ruff check and format check; the layer rule (import-linter contracts in .importlinter)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: setup ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

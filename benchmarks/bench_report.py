@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from analysis import AnalysisOptions, build_analysis_report
+from analysis.collinearity import vif_from_correlation
+from analysis.matrix import NumericMatrix
+from analysis.synthetic import synthetic_credit_frame
 from benchmarks.harness import BenchContext, Measurement, peak_rss_mb, timed
-from training.report import AnalysisOptions, build_analysis_report
-from training.report.collinearity import vif_from_correlation
-from training.report.matrix import NumericMatrix
-from training.report.synthetic import synthetic_credit_frame
 
 FEATURES = 60
 
@@ -95,8 +95,8 @@ def _tsne_versus_bigger_sample(frame: pd.DataFrame, options: AnalysisOptions, ca
     from sklearn.decomposition import PCA
     from sklearn.manifold import TSNE
 
-    from training.report.matrix import sample_rows
-    from training.report.projection import TSNE_INPUT_COMPONENTS, TSNE_ITERATIONS, tsne_embedding
+    from analysis.matrix import sample_rows
+    from analysis.projection import TSNE_INPUT_COMPONENTS, TSNE_ITERATIONS, tsne_embedding
 
     numeric = [c for c in frame.columns if frame[c].dtype.kind in "if" and c != "default_12m"]
     standardized = NumericMatrix.from_frame(frame, numeric).varying().standardized()

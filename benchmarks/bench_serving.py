@@ -32,7 +32,7 @@ from creditrisk.pipeline import DemoOptions, run_steps
 from creditrisk.settings import Settings
 from creditrisk.telemetry import OPT_OUT_ENV
 from serving.auth import API_KEY_HEADER, mint_api_key
-from serving.demo import sample_ids
+from serving.demo_step import sample_ids
 from serving.launch import free_port, running_server
 
 SERVER_CPU, CLIENT_CPU = 0, 1

@@ -60,7 +60,7 @@ def _dbt_seconds(settings: Settings) -> float:
 
 def _training_set_seconds(settings: Settings) -> tuple[float, int]:
     from creditrisk.features.store import apply_definitions
-    from training.datasets import build_training_set
+    from creditrisk.features.training_sets import build_training_set
 
     apply_definitions(settings)
     with timed() as elapsed:

@@ -24,7 +24,7 @@ from benchmarks.harness import BenchContext, Measurement, peak_rss_mb, timed
 from benchmarks.tabular_families import compare_tabular_families
 from training.artifact import CreditRiskModel
 from training.calibration import Calibrator
-from training.models import FitContext, fit_family, voting_ensemble
+from training.families import FitContext, fit_family, voting_ensemble
 
 FAMILIES = ("lr", "rf", "xgb", "lgbm", "ann")
 FEATURE_TYPES = {

@@ -32,7 +32,7 @@ from benchmarks.harness import BenchContext, Measurement, timed
 from creditrisk.settings import Settings
 from training.artifact import CreditRiskModel
 from training.calibration import Calibrator
-from training.models import FitContext, fit_family
+from training.families import FitContext, fit_family
 
 FAMILIES = ("xgb", "lgbm", "ftt")
 #: Rows explained per family: the transformer's permutation SHAP costs seconds a row.
@@ -71,7 +71,7 @@ def compare_tabular_families(ctx: BenchContext) -> list[Measurement]:
 def tables(ctx: BenchContext, cap: int) -> list[Table]:
     """The loans and companies training sets from a generated data dir, and a cross-sectional table."""
     from benchmarks.bench_training import FEATURE_TYPES, synthetic_frame
-    from training.data import load_training_set
+    from training.labelled_data import load_training_set
 
     settings = Settings(data_dir=_data_dir(ctx))
     found = []

@@ -10,60 +10,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from pathlib import Path
+from dataclasses import dataclass
 
+from creditrisk.demo_contract import DemoOptions, StepResult
 from creditrisk.errors import PipelineStepError
 from creditrisk.settings import Settings
-
-
-@dataclass(frozen=True)
-class DemoOptions:
-    """Sizes for the demo's generated data set: small enough to run in minutes on 2 cores.
-
-    Companies outnumber loans because bankruptcies are rare. The demo's companies are a riskier,
-    speculative-grade panel (bankruptcy odds x6, about 2% a year against the generator's 0.35%):
-    5,000 of them give about 600 bankruptcies, so the model has about 280 bankrupt companies to
-    learn from and the holdout about 100 to be measured on. With 3,000 companies at the
-    generator's rate (52-99 bankruptcies) the holdout held 15-39 positive rows, the 95% interval of
-    the model's share of the oracle AUC spanned 0.69-1.08, and the registered model reached
-    72-91% of the oracle (docs/training.md has the runs).
-    """
-
-    loans: int = 2_000
-    companies: int = 5_000
-    #: First month (YYYY-MM); empty means ``months`` before the current month, so the window ends
-    #: now. Online features then are fresh: Feast expires online values older than a view's TTL
-    #: against the wall clock, and a window that ended years ago would serve only nulls.
-    start: str = ""
-    months: int = 60
-    seed: int = 42
-    #: Multiplies the generator's bankruptcy odds (see ``GeneratorConfig.bankruptcy_rate_scale``).
-    bankruptcy_rate_scale: float = 6.0
-
-    @property
-    def window_start(self) -> str:
-        """The first month of the window as YYYY-MM (``start``, or ``months`` before now)."""
-        if self.start:
-            return self.start
-        return default_window_start(self.months)
-
-
-def default_window_start(months: int, today: date | None = None) -> str:
-    """The month ``months`` months before ``today``'s month, so the window ends last month."""
-    today = today or datetime.now(UTC).date()
-    index = today.year * 12 + today.month - 1 - months
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-@dataclass
-class StepResult:
-    """What a step produced: paths to look at, one-line facts, and how to inspect them."""
-
-    outputs: dict[str, Path | str] = field(default_factory=dict)
-    facts: dict[str, str] = field(default_factory=dict)
-    hints: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -92,7 +43,7 @@ def prepare_data_dir(settings: Settings, options: DemoOptions) -> StepResult:
 
 
 def _generate_step(settings: Settings, options: DemoOptions) -> StepResult:
-    from creditrisk.datagen.step import generate_step
+    from creditrisk.datagen.demo_step import generate_step
 
     return generate_step(settings, options)
 
@@ -104,37 +55,53 @@ def _dbt_step(settings: Settings, options: DemoOptions) -> StepResult:
 
 
 def _features_step(settings: Settings, options: DemoOptions) -> StepResult:
-    from creditrisk.features.steps import features_step
+    from creditrisk.features.demo_step import features_step
 
     return features_step(settings, options)
 
 
 def _dataset_step(settings: Settings, options: DemoOptions) -> StepResult:
-    from creditrisk.features.steps import dataset_step
+    from creditrisk.features.demo_step import dataset_step
 
     return dataset_step(settings, options)
 
 
 def _report_step(settings: Settings, options: DemoOptions) -> StepResult:
-    from training.report.step import report_step
+    from analysis.demo_step import report_step
 
     return report_step(settings, options)
 
 
 def _train_step(settings: Settings, options: DemoOptions) -> StepResult:
-    from training.steps import train_step
+    from training.demo_step import train_step
 
-    return train_step(settings, options)
+    return train_step(settings, options, on_trained=_attach_analysis_report)
+
+
+def _attach_analysis_report(settings: Settings, model: str, run_id: str) -> None:
+    """Log the analysis report the ``report`` step wrote to the model's training run.
+
+    Here rather than in the train step: training and analysis are sibling layers and neither
+    imports the other; the pipeline is where the two meet.
+    """
+    import mlflow
+
+    from analysis import log_report_to_mlflow
+
+    path = settings.reports_dir / f"analysis_{model}.html"
+    if path.is_file():
+        with mlflow.start_run(run_id=run_id):
+            log_report_to_mlflow(path)
 
 
 def _serve_step(settings: Settings, options: DemoOptions) -> StepResult:
-    from serving.demo import serve_step
+    from serving.demo_step import serve_step
 
     return serve_step(settings, options)
 
 
 def _monitor_step(settings: Settings, options: DemoOptions) -> StepResult:
-    from monitoring.steps import monitor_step
+    from monitoring.demo_step import monitor_step
 
     return monitor_step(settings, options)
 

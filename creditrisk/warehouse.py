@@ -214,7 +214,7 @@ def _parquet_rows(path: Path) -> int:
 
 def dbt_step(settings: Settings, options: Any) -> Any:
     """The demo's ``dbt`` step: build everything and report the marts and rejected rows."""
-    from creditrisk.pipeline import StepResult
+    from creditrisk.demo_contract import StepResult
 
     summary = build(settings)
     rejected = sum(summary.rejected_rows.values())

@@ -305,7 +305,7 @@ def overall_status(features: list[FeatureDrift], score: ScoreDrift, perf: Perfor
 # ------------------------------------------------------------------ orchestration
 def drift_report(model: str, settings: Settings, options: DriftOptions | None = None) -> DriftReport:
     """Compare the registered version's training set with recent traffic (see the module docstring)."""
-    from creditrisk.features.models import get_model_spec
+    from creditrisk.model_specs import get_model_spec
     from monitoring import sources
 
     options = options or DriftOptions()

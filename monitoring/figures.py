@@ -1,6 +1,6 @@
 """Plotly figures of drift and portfolio risk, shared by the drift report and the dashboard.
 
-Same look as the analysis report (``training.report.figures``: white template, blue/red pair);
+Same look as the analysis report (``analysis.figures``: white template, blue/red pair);
 data is aggregated in Python before it reaches the browser, SVG traces only (no WebGL), so pages
 stay small and draw in a headless browser without a GPU.
 """
@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from analysis.figures import BAD, GOOD, TEMPLATE
 from monitoring.drift import DriftReport, FeatureDrift, Performance, ScoreDrift
-from training.report.figures import BAD, GOOD, TEMPLATE
 
 WARN, ALERT = "#dd6b20", "#c53030"
 STATUS_COLOUR = {"stable": GOOD, "warning": WARN, "drift": ALERT}

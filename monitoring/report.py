@@ -18,9 +18,9 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
+from analysis.render import _CSS, PLOT_CONFIG, _e, _pct, _table
 from monitoring import figures
 from monitoring.drift import DriftReport
-from training.report.render import _CSS, PLOT_CONFIG, _e, _pct, _table
 
 SECTIONS = {
     "summary": "Summary",

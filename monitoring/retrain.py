@@ -5,7 +5,7 @@
 1. with ``if_drift`` (``creditrisk retrain --if-drift``), computes the drift report of the
    champion (:func:`monitoring.drift.drift_report`) and writes it; no check at ``drift`` status
    means nothing is trained;
-2. otherwise builds a fresh point-in-time training set (``training.data.load_training_set``, every
+2. otherwise builds a fresh point-in-time training set (``training.labelled_data.load_training_set``, every
    labelled observation up to now) and calls ``training.train.train_model``, whose registry step
    makes the new version the challenger and promotes it only if its expected cost on this run's
    holdout (the most recent observations) is strictly lower than the champion's on the same rows;
@@ -114,7 +114,7 @@ def retrain(model: str, settings: Settings, options: RetrainOptions, log: Log = 
 def _train_challenger(
     model: str, settings: Settings, options: RetrainOptions, found: list[str], log: Log
 ) -> RetrainDecision:
-    from training.data import load_training_set
+    from training.labelled_data import load_training_set
     from training.train import TrainOptions, train_model
 
     log("retrain: building a fresh point-in-time training set")

@@ -205,7 +205,7 @@ def current_from_log(
 
 def matured_labels(log: pd.DataFrame, label_mart: Path, model: CreditRiskModel) -> np.ndarray | None:
     """Per logged score, the matured label of its entity's observation just before it (NaN if none)."""
-    from creditrisk.features.models import get_model_spec
+    from creditrisk.model_specs import get_model_spec
 
     if not label_mart.exists() or log.empty:
         return None
@@ -231,8 +231,8 @@ def matured_labels(log: pd.DataFrame, label_mart: Path, model: CreditRiskModel) 
 # ------------------------------------------------------------------ a point-in-time slice of the marts
 def current_from_marts(settings: Settings, reference: Reference, window: timedelta) -> Current:
     """The training-set builder over the last ``window`` of labelled observations, scored by the model."""
-    from creditrisk.features.models import get_model_spec
-    from training.datasets import build_training_set, read_labels
+    from creditrisk.features.training_sets import build_training_set, read_labels
+    from creditrisk.model_specs import get_model_spec
 
     model = reference.model
     spec = get_model_spec(model.model_name)

@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 from creditrisk.errors import DataError
 from creditrisk.settings import Settings
 from serving.errors import FeatureStoreUnavailableError
-from serving.models import ServedModel
+from serving.model_holder import ServedModel
 from serving.scoring import EntityScore, score_frame
 
 ROW_ID = "__creditrisk_row"
@@ -109,7 +109,7 @@ def historical_features(
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Point-in-time features for (id, as_of) pairs, rows in input order, plus a found flag."""
     from creditrisk.features import get_feature_store
-    from creditrisk.features.models import REQUEST_TIME_FIELD
+    from creditrisk.model_specs import REQUEST_TIME_FIELD
 
     entity_df = pd.DataFrame(
         {model.entity_key: ids, "event_timestamp": as_of.to_numpy(), ROW_ID: np.arange(len(ids))}

@@ -21,7 +21,7 @@ import pandas as pd
 
 from creditrisk.settings import Settings
 from serving.errors import FeatureStoreUnavailableError
-from serving.models import ServedModel
+from serving.model_holder import ServedModel
 
 logger = logging.getLogger(__name__)
 
@@ -108,8 +108,8 @@ class FeastOnlineSource:
 
     def ping(self) -> None:
         """Reach the online store with a real lookup of an id nobody has (readiness)."""
-        from creditrisk.features.models import MODELS
         from creditrisk.features.online import read_online
+        from creditrisk.model_specs import MODELS
 
         store = self.store()
         try:

@@ -24,7 +24,7 @@ from serving.auth import ApiKeyVerifier
 from serving.errors import ServiceUnavailableError
 from serving.features import FeastOnlineSource, FeatureSource
 from serving.metrics import MetricsMiddleware, ServingMetrics
-from serving.models import ModelHolder
+from serving.model_holder import ModelHolder
 from serving.prediction_log import LogUnavailableError, PredictionLog
 from serving.redact import install_log_redaction, public_reason
 from serving.reload import install_sighup, reload_models

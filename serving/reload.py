@@ -12,7 +12,7 @@ logger = logging.getLogger(__name__)
 
 
 def reload_models(state: ServingState) -> None:
-    """Load the configured models again and swap them in (see :class:`serving.models.ModelHolder`)."""
+    """Load the configured models again and swap them in (see :class:`serving.model_holder.ModelHolder`)."""
     old = {m.name: m.version for m in state.models.all()}
     state.models.load()
     for model in state.models.all():

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from serving.models import ServedModel, probability_from_output
+from serving.model_holder import ServedModel, probability_from_output
 from serving.prediction_log import plain_value
 
 

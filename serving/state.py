@@ -8,7 +8,7 @@ from creditrisk.settings import Settings
 from serving.auth import ApiKeyVerifier
 from serving.features import FeatureSource
 from serving.metrics import ServingMetrics
-from serving.models import ModelHolder
+from serving.model_holder import ModelHolder
 from serving.prediction_log import PredictionLog
 from serving.security import RateLimiter
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from fastapi.exceptions import RequestValidationError
 
-from serving.models import ServedModel
+from serving.model_holder import ServedModel
 
 
 def _type_error(kind: str, value: Any) -> str | None:

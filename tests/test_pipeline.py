@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from creditrisk.pipeline import DemoOptions, default_window_start
+from creditrisk.demo_contract import DemoOptions, default_window_start
 
 
 def test_default_demo_window_ends_last_month() -> None:

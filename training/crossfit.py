@@ -28,7 +28,7 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 
-from training.models import FitContext, fit_family
+from training.families import FitContext, fit_family
 
 BOOSTERS = ("xgb", "lgbm")
 

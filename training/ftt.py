@@ -15,7 +15,7 @@ is present (``device="auto"``) and is always moved back to the CPU afterwards, s
 pickles and serves on a machine without one.
 
 Input is the matrix :class:`training.preprocessing.FrameEncoder` makes with ordinal codes
-(:func:`training.models.encoder_for`); ``categorical_features`` names the code columns. Numeric
+(:func:`training.families.encoder_for`); ``categorical_features`` names the code columns. Numeric
 columns go through a quantile transform to a normal distribution first (the paper's choice for most
 data sets; the company ratios are heavy-tailed and a standard scaler left a few huge tokens). An
 unknown or missing code (-1 from the encoder, or any code not seen in training) gets token 0.

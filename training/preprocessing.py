@@ -5,7 +5,7 @@ scores one row in well under a millisecond (serving calls it per request), and i
 output column the input feature it was derived from (``output_groups_``), which is what lets SHAP
 contributions of one-hot and missing-indicator columns be summed back to the feature a person reads.
 
-Per family (see :func:`training.models.encoder_for`):
+Per family (see :func:`training.families.encoder_for`):
 - numeric features: median imputation plus a missing-indicator column for every feature that had
   missing values in training; or native ``NaN`` for the gradient-boosting families, which learn the
   best direction for missing values themselves; standardisation where the family needs it

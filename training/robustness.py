@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from training.models import monotone_directions
+from training.families import monotone_directions
 
 
 @dataclass(frozen=True)

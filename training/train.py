@@ -36,12 +36,13 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from creditrisk.errors import DataError
+from creditrisk.model_specs import MODELS
+from creditrisk.outliers import detect_outliers
 from creditrisk.settings import Settings
 from training import plots
 from training.artifact import CreditRiskModel
 from training.calibration import Calibrator
 from training.crossfit import Folds, cross_fit
-from training.data import MODEL_SPECS, LabelledData
 from training.evaluate import (
     CostModel,
     bootstrap_intervals,
@@ -51,9 +52,9 @@ from training.evaluate import (
     row_costs,
 )
 from training.explain import mean_abs_importance
-from training.models import DEFAULT_FAMILIES, FAMILIES, FitContext, monotone_directions, voting_ensemble
+from training.families import DEFAULT_FAMILIES, FAMILIES, FitContext, monotone_directions, voting_ensemble
+from training.labelled_data import LabelledData
 from training.oracle import auc_ratio_intervals, oracle_probabilities
-from training.outliers import detect_outliers
 from training.protocol import (
     PROTOCOLS,
     Protocol,
@@ -732,8 +733,8 @@ def _tune(
 def _artifact(
     data: LabelledData, options: TrainOptions, result: FamilyResult, sides: _Sides
 ) -> CreditRiskModel:
-    spec = MODEL_SPECS.get(options.model)
-    default_service = spec[2] if spec else f"{options.model}_dataset"
+    spec = MODELS.get(options.model)
+    default_service = spec.feature_service if spec else f"{options.model}_dataset"
     feature_service = data.manifest.get("feature_service") or default_service
     background = sides.train[data.feature_names].sample(
         n=min(200, len(sides.train)), random_state=options.seed

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
-from training.models import FitContext, fit_family
+from training.families import FitContext, fit_family
 from training.splits import grouped_folds
 
 

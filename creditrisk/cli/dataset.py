@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from creditrisk.cli._app import app, console
-from creditrisk.features.models import MODELS
+from creditrisk.model_specs import MODELS
 from creditrisk.settings import get_settings
 
 dataset_app = typer.Typer(help="Point-in-time training sets.", no_args_is_help=True)
@@ -19,7 +19,7 @@ def build_cmd(
     end: str = typer.Option(None, help="Last observation time (UTC, inclusive). Default: all."),
 ) -> None:
     """Build the training set of MODEL: labels as the entity frame, features as of each label."""
-    from training.datasets import build_training_set
+    from creditrisk.features.training_sets import build_training_set
 
     settings = get_settings()
     with console.status(f"building the {model} training set"):

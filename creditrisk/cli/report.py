@@ -11,15 +11,15 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from creditrisk.cli._app import app, console
 from creditrisk.errors import ConfigurationError
+from creditrisk.model_specs import MODELS
 from creditrisk.settings import get_settings
 
 report_app = typer.Typer(help="Reports for risk teams and auditors.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
 
 
-class Model(StrEnum):
-    loan_default = "loan_default"
-    company_bankruptcy = "company_bankruptcy"
+#: The models' names as a CLI choice, from the one list of models.
+Model = StrEnum("Model", {name: name for name in MODELS})
 
 
 @report_app.command("analysis")
@@ -50,8 +50,8 @@ def analysis(
     seed: int | None = typer.Option(None, help="Random seed for the samples (default CREDITRISK_SEED)."),
 ) -> None:
     """Write one self-contained HTML report: statistics, outliers, collinearity, PCA/t-SNE, time, findings."""
-    from training.report import AnalysisOptions, build_analysis_report
-    from training.report.sources import label_for, load_dataset, load_training_set, parse_month
+    from analysis import AnalysisOptions, build_analysis_report
+    from analysis.sources import label_for, load_dataset, parse_month, training_set_frame
 
     settings = get_settings()
     if model is None and (dataset is None or label is None):
@@ -65,7 +65,7 @@ def analysis(
         assert model is not None
         window = (parse_month(start) if start else None, parse_month(end) if end else None)
         with console.status(f"building the {model.value} training set from Feast"):
-            frame = load_training_set(model.value, settings, *window)
+            frame = training_set_frame(model.value, *window, settings)
         source = f"training set {model.value}"
     out_path = out or settings.reports_dir / f"analysis_{name}.html"
     options = AnalysisOptions(tsne_sample=tsne_sample, seed=settings.seed if seed is None else seed)
@@ -118,8 +118,8 @@ def robustness(
     decisions that flip under small noise, and credit-logic (monotone) violations."""
     import json
 
+    from analysis.sources import load_dataset, training_set_frame
     from training.registry import load_model, model_version_for_alias
-    from training.report.sources import load_dataset, load_training_set
     from training.robustness import plot_reductions, robustness_report
 
     settings = get_settings()
@@ -130,7 +130,7 @@ def robustness(
         frame = load_dataset(dataset)
     else:
         with console.status(f"building the {model.value} training set from Feast"):
-            frame = load_training_set(model.value, settings, None, None)
+            frame = training_set_frame(model.value, None, None, settings)
     with console.status(f"probing {model.value} v{version} on {min(sample, len(frame)):,} loans"):
         report = robustness_report(
             artifact, frame, version, sample, noise, draws, settings.seed if seed is None else seed

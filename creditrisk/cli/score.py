@@ -26,7 +26,7 @@ def score(
 ) -> None:
     """Score ids with the model's features as they were known at --as-of; same fields as the API."""
     from serving.batch import parse_as_of, read_ids, score_batch
-    from serving.models import load_served_model
+    from serving.model_holder import load_served_model
 
     settings = get_settings()
     when = parse_as_of(as_of)

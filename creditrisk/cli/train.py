@@ -64,16 +64,17 @@ def train(
     seed: int | None = typer.Option(None, help="Random seed (default CREDITRISK_SEED)."),
 ) -> None:
     """Train and compare model families, then register the best in MLflow (champion if it wins)."""
-    from training.data import MODEL_SPECS, load_dataset, load_training_set
+    from creditrisk.model_specs import MODELS
+    from training.labelled_data import load_dataset, load_training_set
     from training.train import TrainOptions, train_model, write_report
 
     settings = get_settings()
     if not re.fullmatch(r"[a-z][a-z0-9_]*", model):
         raise DataError(f"model name must be lower_snake_case, got {model!r}")
-    if dataset is None and model not in MODEL_SPECS:
-        raise DataError(f"--model must be one of {', '.join(MODEL_SPECS)} (or pass --dataset)")
+    if dataset is None and model not in MODELS:
+        raise DataError(f"--model must be one of {', '.join(MODELS)} (or pass --dataset)")
     if dataset is not None:
-        default_label = MODEL_SPECS.get(model, (None,))[0]
+        default_label = MODELS[model].label_column if model in MODELS else None
         if not (label or default_label):
             raise DataError("--label is required with --dataset for this model name")
         data = load_dataset(dataset, label or str(default_label), id_col, time_col)

@@ -33,10 +33,10 @@ BATCH_ENGINE_CONFIG: dict[str, Any] = {"type": ENGINE_TYPE}
 
 def offline_store_config(name: str) -> dict[str, Any]:
     """The ``offline_store`` block for a setting value (``asof`` or ``duckdb``)."""
-    from creditrisk.errors import ConfigurationError
+    from creditrisk.feast_asof.errors import AsofStoreError
 
     try:
         return dict(OFFLINE_STORE_CONFIGS[name])
     except KeyError:
         known = ", ".join(sorted(OFFLINE_STORE_CONFIGS))
-        raise ConfigurationError(f"unknown offline store '{name}'; known: {known}") from None
+        raise AsofStoreError(f"unknown offline store '{name}'; known: {known}") from None

@@ -13,7 +13,7 @@ file, and two writers lose one batch. Here:
 - the new rows are cast to the existing file's schema, so the file keeps dbt's types
   (``docs/contracts.md``) and a reader never meets two schemas.
 
-The file's contents change, so its fingerprint (``training.datasets``) does too and a training
+The file's contents change, so its fingerprint (``creditrisk.features.training_sets``) does too and a training
 set built after a push is a new dataset.
 """
 
@@ -29,7 +29,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from creditrisk.errors import DataError
+from creditrisk.feast_asof.errors import AsofStoreError
 
 
 @contextmanager
@@ -48,11 +48,13 @@ def _conform(table: pa.Table, schema: pa.Schema, path: Path) -> pa.Table:
     missing = [name for name in schema.names if name not in table.column_names]
     extra = [name for name in table.column_names if name not in schema.names]
     if missing or extra:
-        raise DataError(f"rows for {path} do not match its columns: missing {missing}, unexpected {extra}")
+        raise AsofStoreError(
+            f"rows for {path} do not match its columns: missing {missing}, unexpected {extra}"
+        )
     try:
         return table.select(schema.names).cast(schema)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-        raise DataError(f"rows for {path} cannot take its column types: {exc}") from exc
+        raise AsofStoreError(f"rows for {path} cannot take its column types: {exc}") from exc
 
 
 def _write_atomically(table: pa.Table, path: Path) -> None:

@@ -8,9 +8,9 @@ Public API (used by training and serving)::
 from __future__ import annotations
 
 from creditrisk.features.materialize import materialize
-from creditrisk.features.models import MODELS, ModelSpec, get_model_spec
 from creditrisk.features.online import online_features
 from creditrisk.features.store import apply_definitions, get_feature_store
+from creditrisk.model_specs import MODELS, ModelSpec, get_model_spec
 
 __all__ = [
     "MODELS",

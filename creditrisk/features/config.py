@@ -16,6 +16,8 @@ from typing import Any
 import yaml
 
 from creditrisk import feast_asof
+from creditrisk.errors import ConfigurationError
+from creditrisk.feast_asof.errors import AsofStoreError
 from creditrisk.settings import Settings
 
 #: The Feast project name (Redis keys and registry entries are scoped by it).
@@ -35,7 +37,10 @@ def offline_store_config(settings: Settings) -> dict[str, Any]:
         from creditrisk.spark_engine import spark_conf
 
         return {"type": "spark", "spark_conf": spark_conf(settings)}
-    return feast_asof.offline_store_config(settings.offline_store)
+    try:
+        return feast_asof.offline_store_config(settings.offline_store)
+    except AsofStoreError as exc:
+        raise ConfigurationError(str(exc)) from None
 
 
 def materialization_config(settings: Settings) -> dict[str, Any]:

@@ -29,9 +29,9 @@ import pandas as pd
 import pyarrow as pa
 
 from creditrisk.errors import DataError
-from creditrisk.features.models import REQUEST_TIME_FIELD, get_model_spec
 from creditrisk.features.online_reader import TIMESTAMP_POSTFIX, OnlineReader
 from creditrisk.features.store import get_feature_store, require_applied
+from creditrisk.model_specs import REQUEST_TIME_FIELD, get_model_spec
 from creditrisk.settings import Settings
 
 _TIMESTAMP = pa.timestamp("us", tz="UTC")

@@ -46,6 +46,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from creditrisk.errors import DataError
+from creditrisk.feast_asof.errors import AsofStoreError
 from creditrisk.features.push_schema import MartSchema, mart_schema, validate_rows
 
 
@@ -156,7 +157,10 @@ def _push_with_feast(store: Any, target: PushTarget, online: pa.Table, offline: 
     if online.num_rows:
         store.push(target.push_source, _online_frame(online), to=PushMode.ONLINE)
     if offline is not None:
-        store.push(target.push_source, offline.to_pandas(), to=PushMode.OFFLINE)
+        try:
+            store.push(target.push_source, offline.to_pandas(), to=PushMode.OFFLINE)
+        except AsofStoreError as exc:
+            raise DataError(str(exc)) from exc
 
 
 def _push_with_engine(store: Any, target: PushTarget, online: pa.Table, offline: pa.Table | None) -> None:
@@ -169,7 +173,10 @@ def _push_with_engine(store: Any, target: PushTarget, online: pa.Table, offline:
         for batch in online.to_batches():
             write_batch(provider.online_store, store.config, feature_view, batch, join_keys)
     if offline is not None:
-        provider.ingest_df_to_offline_store(feature_view, offline)
+        try:
+            provider.ingest_df_to_offline_store(feature_view, offline)
+        except AsofStoreError as exc:
+            raise DataError(str(exc)) from exc
 
 
 def latest_per_key(table: pa.Table, key: str) -> pa.Table:

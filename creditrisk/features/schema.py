@@ -39,6 +39,16 @@ DBT_TO_FEAST: dict[str, str] = {
 
 FEATURE_MARTS = ("feat_loan_origination", "feat_loan_monthly_performance", "feat_company_financials")
 
+#: ``meta.role`` values a mart column may have (docs/contracts.md section 2); a typo fails loudly.
+ROLES = frozenset({"entity", "timestamp", "attribute", "feature", "label", "bookkeeping"})
+
+#: ``meta.risk_direction`` of a feature -> its Feast tag value, the sign of the monotone constraint
+#: a model may put on it ("+1": a higher value never means lower risk).
+RISK_DIRECTIONS: dict[str, str] = {"increasing": "+1", "decreasing": "-1"}
+
+#: The roles whose columns the generated module lists, and each list's name suffix.
+GENERATED_ROLES: dict[str, str] = {"feature": "FEATURES", "attribute": "ATTRIBUTES", "bookkeeping": "BOOKKEEPING"}
+
 
 @dataclass(frozen=True)
 class MartColumn:
@@ -46,6 +56,19 @@ class MartColumn:
     data_type: str
     role: str
     description: str
+    #: ``increasing`` / ``decreasing`` (``meta.risk_direction``), empty when no direction is known.
+    risk_direction: str = ""
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """Feast ``Field`` tags for the column meta Feast has no field for: the risk direction
+        (``{"risk_direction": "+1"}`` or ``"-1"``) and bookkeeping (``{"role": "bookkeeping"}``)."""
+        tags: dict[str, str] = {}
+        if self.risk_direction:
+            tags["risk_direction"] = RISK_DIRECTIONS[self.risk_direction]
+        if self.role == "bookkeeping":
+            tags["role"] = "bookkeeping"
+        return tags
 
     @property
     def feast_type(self) -> str:
@@ -78,20 +101,47 @@ def load_marts(path: Path = MARTS_DIR) -> dict[str, list[MartColumn]]:
         for model in doc.get("models", []):
             if model["name"] in marts:
                 raise ConfigurationError(f"mart '{model['name']}' is declared twice (again in {file})")
-            marts[model["name"]] = [
-                MartColumn(
-                    name=col["name"],
-                    data_type=str(col.get("data_type", "")),
-                    role=str((col.get("meta") or {}).get("role", "")),
-                    description=" ".join(str(col.get("description", "")).split()),
-                )
-                for col in model.get("columns", [])
-            ]
+            marts[model["name"]] = [_column(model["name"], col) for col in model.get("columns", [])]
     return marts
 
 
-def _const(mart: str, role: str) -> str:
-    return f"{mart.upper()}_{role.upper()}S"
+def _column(mart: str, col: dict) -> MartColumn:
+    """One column of a mart YAML, its meta checked against the vocabulary the generator knows."""
+    meta = col.get("meta") or {}
+    column = MartColumn(
+        name=col["name"],
+        data_type=str(col.get("data_type", "")),
+        role=str(meta.get("role", "")),
+        description=" ".join(str(col.get("description", "")).split()),
+        risk_direction=str(meta.get("risk_direction", "")),
+    )
+    where = f"{mart}.{column.name}"
+    if column.role not in ROLES:
+        raise ConfigurationError(f"{where}: meta.role '{column.role}' is not one of {sorted(ROLES)}")
+    if column.risk_direction and column.risk_direction not in RISK_DIRECTIONS:
+        raise ConfigurationError(
+            f"{where}: meta.risk_direction '{column.risk_direction}' is not one of {sorted(RISK_DIRECTIONS)}"
+        )
+    if column.risk_direction and column.role != "feature":
+        raise ConfigurationError(f"{where}: meta.risk_direction is only for features, not role '{column.role}'")
+    return column
+
+
+def generated_list_name(mart: str, role: str) -> str:
+    """The name of the generated list of a mart's columns of one role (``FEAT_X_FEATURES``)."""
+    return f"{mart.upper()}_{GENERATED_ROLES[role]}"
+
+
+def _render_field(col: MartColumn) -> list[str]:
+    tags = col.tags
+    return [
+        "    Field(",
+        f"        name={json.dumps(col.name)},",
+        f"        dtype={col.feast_type},",
+        f"        description={json.dumps(col.description)},",
+        *([f"        tags={json.dumps(tags, sort_keys=True)},"] if tags else []),
+        "    ),",
+    ]
 
 
 def render_mart_schemas(path: Path = MARTS_DIR) -> str:
@@ -111,17 +161,11 @@ def render_mart_schemas(path: Path = MARTS_DIR) -> str:
     for mart in FEATURE_MARTS:
         if mart not in marts:
             raise ConfigurationError(f"mart '{mart}' is missing from {path}")
-        for role in ("feature", "attribute"):
-            lines.append(f"{_const(mart, role)} = [")
+        for role in GENERATED_ROLES:
+            lines.append(f"{generated_list_name(mart, role)} = [")
             for col in marts[mart]:
                 if col.role == role:
-                    lines += [
-                        "    Field(",
-                        f"        name={json.dumps(col.name)},",
-                        f"        dtype={col.feast_type},",
-                        f"        description={json.dumps(col.description)},",
-                        "    ),",
-                    ]
+                    lines += _render_field(col)
             lines.append("]")
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"

@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from analysis.render import _CSS
 from monitoring import figures
 from monitoring.dashboard.data import Portfolio
-from training.report.render import _CSS
 
 BASE = "/dashboard"
 DASHBOARD_CSS = (

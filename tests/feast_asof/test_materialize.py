@@ -100,15 +100,15 @@ def test_asof_with_pull_latest_writes_what_builtin_default_writes(tmp_path: Path
 
 
 def test_settings_select_the_offline_store_block(monkeypatch: pytest.MonkeyPatch) -> None:
-    from creditrisk.errors import ConfigurationError
     from creditrisk.feast_asof import offline_store_config
+    from creditrisk.feast_asof.errors import AsofStoreError
     from creditrisk.settings import Settings
 
     assert Settings().offline_store == "asof"
     assert offline_store_config(Settings().offline_store) == {"type": STORE_TYPE}
     monkeypatch.setenv("CREDITRISK_OFFLINE_STORE", "duckdb")
     assert offline_store_config(Settings().offline_store) == {"type": "duckdb"}
-    with pytest.raises(ConfigurationError, match="unknown offline store"):
+    with pytest.raises(AsofStoreError, match="unknown offline store"):
         offline_store_config("spark")
 
 

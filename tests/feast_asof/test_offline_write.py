@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from creditrisk.errors import DataError
+from creditrisk.feast_asof.errors import AsofStoreError
 from creditrisk.feast_asof.offline_write import append_parquet
 
 SCHEMA = pa.schema(
@@ -52,7 +52,7 @@ def test_a_missing_column_is_refused_and_the_file_is_untouched(tmp_path: Path) -
     path = tmp_path / "mart.parquet"
     pq.write_table(rows(0, 2).select(["k", "event_timestamp", "v"]), path)
     before = path.read_bytes()
-    with pytest.raises(DataError, match="missing \\['v'\\]"):
+    with pytest.raises(AsofStoreError, match="missing \\['v'\\]"):
         append_parquet(path, rows(5, 1).drop(["v"]))
     assert path.read_bytes() == before
 

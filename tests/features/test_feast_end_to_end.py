@@ -15,8 +15,8 @@ import pytest
 from creditrisk.features import online_features
 from creditrisk.features.materialize import materialize
 from creditrisk.features.store import apply_definitions
+from creditrisk.features.training_sets import build_training_set
 from creditrisk.settings import Settings
-from training.datasets import build_training_set
 
 pytestmark = pytest.mark.slow
 

@@ -11,8 +11,8 @@ from feast_crafted import ts
 
 from creditrisk.errors import DataError
 from creditrisk.features.store import get_feature_store
+from creditrisk.features.training_sets import build_training_set, read_training_set
 from creditrisk.settings import Settings
-from training.datasets import build_training_set, load_training_set
 
 
 def historical(settings: Settings, service: str, key: str, rows: list[tuple[str, str]]) -> pd.DataFrame:
@@ -96,7 +96,7 @@ def test_training_set_keeps_duplicates_order_and_label_columns(crafted_settings:
     assert manifest["rows"] == 4 and manifest["label_rate"] == pytest.approx(0.5)
     assert built.path == crafted_settings.datasets_dir / "loan_default" / manifest["dataset_id"]
     assert json.loads((built.path / "manifest.json").read_text())["frame_sha256"] == manifest["frame_sha256"]
-    again = load_training_set(built.path)
+    again = read_training_set(built.path)
     pd.testing.assert_frame_equal(again.frame, frame)
 
 

@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 import pytest
 
 from creditrisk.features.materialize import materialize
-from creditrisk.features.models import get_model_spec
 from creditrisk.features.online_reader import TIMESTAMP_POSTFIX, OnlineReader
 from creditrisk.features.store import get_feature_store
+from creditrisk.model_specs import get_model_spec
 from creditrisk.settings import Settings
 
 CASES = [

@@ -95,7 +95,7 @@ def write_loan_marts(marts: Path, seed: int = 3) -> list[str]:
 
 def train_champion(settings: Settings) -> int:
     """The real training path on the Feast training set: lr only, no bootstrap (seconds)."""
-    from training.data import load_training_set
+    from training.labelled_data import load_training_set
     from training.train import TrainOptions, train_model
 
     data = load_training_set("loan_default", None, None, settings)
@@ -138,7 +138,7 @@ def _rows(frame: pd.DataFrame, features: list[str], ids: pd.Series) -> list[dict
 
 def send_traffic(client, api_key: str, settings: Settings, rng_seed: int = 5) -> Traffic:
     """Phase A (no shift) then phase B (credit scores 90 points lower); see the module docstring."""
-    from training.datasets import build_training_set
+    from creditrisk.features.training_sets import build_training_set
 
     built = build_training_set("loan_default", settings=settings)
     frame, features = built.frame, built.feature_names

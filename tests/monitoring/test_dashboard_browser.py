@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import os
 import socket
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import uvicorn
@@ -24,9 +22,7 @@ from creditrisk.settings import PROJECT_ROOT
 from monitoring.drift import DriftOptions, drift_report
 from monitoring.report import write_drift_report
 from serving.main import create_app
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "report"))
-from chromium import CHROMIUM, Chromium  # the report tests' CDP client
+from tests.analysis_report.chromium import CHROMIUM, Chromium  # the report tests' CDP client
 
 SCREENSHOTS = PROJECT_ROOT / "docs" / "img"
 PORTS = range(18300, 18400)  # this area's ports

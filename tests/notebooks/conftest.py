@@ -18,7 +18,7 @@ def notebook_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Generate -> dbt -> Feast apply + materialise, then train and register a logistic regression
     as the champion the scoring notebook serves (the demo trains every family; one is enough here)."""
     from creditrisk.pipeline import DemoOptions, demo_steps, run_steps
-    from training.data import load_training_set
+    from training.labelled_data import load_training_set
     from training.train import TrainOptions, train_model
 
     root = tmp_path_factory.mktemp("notebooks") / "data"

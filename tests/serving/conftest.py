@@ -15,7 +15,7 @@ from serving_world import ServingWorld, company_marts, loan_marts, train_and_reg
 from creditrisk.settings import Settings
 from serving.auth import mint_api_key
 from serving.main import create_app
-from serving.models import ModelHolder
+from serving.model_holder import ModelHolder
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ import pandas as pd
 
 from creditrisk.features.schema import load_marts
 from creditrisk.settings import Settings
-from serving.models import ModelHolder
+from serving.model_holder import ModelHolder
 
 
 def write_mart(marts: Path, mart: str, rows: list[dict]) -> None:
@@ -144,11 +144,11 @@ def train_and_register(
     import mlflow
     from mlflow import MlflowClient
 
-    from creditrisk.features.models import get_model_spec
+    from creditrisk.features.training_sets import build_training_set
+    from creditrisk.model_specs import get_model_spec
     from training.artifact import CreditRiskModel
     from training.calibration import Calibrator
-    from training.datasets import build_training_set
-    from training.models import FitContext, fit_family
+    from training.families import FitContext, fit_family
     from training.registry import configure_tracking, ensure_experiment, log_model, register_and_promote
 
     spec = get_model_spec(model)

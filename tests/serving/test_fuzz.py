@@ -24,7 +24,7 @@ from serving_world import ServingWorld, copy_world
 from creditrisk.settings import Settings
 from serving.auth import mint_api_key
 from serving.main import create_app
-from serving.models import ModelHolder
+from serving.model_holder import ModelHolder
 
 #: Examples per operation, per generation mode and per principal.
 EXAMPLES = 30

@@ -9,7 +9,7 @@ from pydantic import SecretStr
 from serving_world import ServingWorld
 
 from serving.main import create_app
-from serving.models import ModelHolder, ServedModel
+from serving.model_holder import ModelHolder, ServedModel
 
 
 def test_serves_a_model_from_an_encrypted_bundle(

@@ -16,7 +16,7 @@ from serving_world import ServingWorld
 from serving.auth import ApiKeyVerifier, digest_key, mint_api_key
 from serving.features import FeastOnlineSource, FeatureLookup
 from serving.main import create_app
-from serving.models import ServedModel
+from serving.model_holder import ServedModel
 from serving.security import SECURITY_HEADERS
 
 

@@ -3,7 +3,7 @@
 The repo's own feature definitions are applied twice: over the DuckDB-built marts with the
 default ASOF store, and over the Spark-built marts with ``CREDITRISK_ENGINE=spark`` (SparkSources,
 Feast's Spark offline store on the test session's SparkSession). Both build the loan model's
-training set through ``training.datasets.build_training_set``, the path training uses.
+training set through ``creditrisk.features.training_sets.build_training_set``, the path training uses.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def applied(engine_builds):
 
 
 def _training_set(model: str, settings):
-    from training.datasets import build_training_set
+    from creditrisk.features.training_sets import build_training_set
 
     return frame_table(build_training_set(model, settings=settings).frame)
 

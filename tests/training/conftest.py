@@ -7,7 +7,7 @@ import pytest
 from synthetic_data import FAST_PARAMS, FEATURE_TYPES, synthetic_loans
 
 from training.calibration import Calibrator
-from training.models import FitContext, fit_family, voting_ensemble
+from training.families import FitContext, fit_family, voting_ensemble
 
 
 @pytest.fixture(scope="session")

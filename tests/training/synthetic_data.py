@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from training.artifact import CreditRiskModel
-from training.models import FitContext, monotone_directions
+from training.families import FitContext, monotone_directions
 
 LAG = pd.Timedelta(days=15)
 STATES = [f"S{i:02d}" for i in range(20)]

@@ -11,7 +11,7 @@ from creditrisk.errors import ConfigurationError, DataError
 from creditrisk.settings import Settings
 from training.artifact import CreditRiskModel
 from training.calibration import Calibrator, logit
-from training.models import FitContext, fit_family
+from training.families import FitContext, fit_family
 from training.registry import (
     CHALLENGER,
     CHAMPION,

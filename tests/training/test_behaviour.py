@@ -9,9 +9,9 @@ import pytest
 from synthetic_data import FAST_PARAMS, FEATURE_TYPES, monotone_context
 
 from creditrisk.errors import DataError
-from training.data import labelled_from_frame
-from training.models import fit_family
-from training.outliers import detect_outliers
+from creditrisk.outliers import detect_outliers
+from training.families import fit_family
+from training.labelled_data import labelled_from_frame
 
 
 @pytest.mark.parametrize("family", ["xgb", "lgbm", "rf"])

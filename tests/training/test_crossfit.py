@@ -10,7 +10,7 @@ from sklearn.metrics import roc_auc_score
 
 from training.calibration import Calibrator
 from training.crossfit import best_common_round, cross_fit, predict_at_round
-from training.models import FitContext, fit_family
+from training.families import FitContext, fit_family
 from training.oracle import auc_ratio_intervals
 from training.selection import cost_candidates, select_family
 from training.splits import grouped_folds

@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 
 from creditrisk.cli import app
 from training.calibration import Calibrator, logit
+from training.families import DEFAULT_FAMILIES, FAMILIES, FitContext, fit_family
 from training.ftt import FTTransformerClassifier, resolve_device
-from training.models import DEFAULT_FAMILIES, FAMILIES, FitContext, fit_family
 
 #: A tiny network: these tests check machinery, not accuracy.
 TINY = {"d_token": 8, "n_heads": 2, "n_blocks": 1, "max_epochs": 4, "batch_size": 64, "learning_rate": 3e-3}

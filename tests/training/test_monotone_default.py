@@ -10,7 +10,7 @@ from synthetic_data import FAST_PARAMS, FEATURE_TYPES, monotone_context
 from typer.testing import CliRunner
 
 from creditrisk.cli import app
-from training.models import fit_family, monotone_directions
+from training.families import fit_family, monotone_directions
 from training.train import DEFAULT_FAMILIES, TrainOptions, _families, monotone_on
 
 

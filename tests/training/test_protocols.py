@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 
 from creditrisk.cli import app
 from creditrisk.timeparse import compact_date_format, to_utc
-from training.data import ROW_ID, labelled_from_frame
+from training.labelled_data import ROW_ID, labelled_from_frame
 from training.protocol import corrected_interval, repeated_folds
 
 runner = CliRunner()
@@ -257,7 +257,7 @@ def test_a_model_no_better_than_chance_is_registered_only_with_a_loud_warning(tm
 
 
 def test_the_analysis_report_reads_yyyymm_dates_as_its_time_axis(tmp_path: Path) -> None:
-    from training.report.sources import load_dataset
+    from analysis.sources import load_dataset
 
     path = tmp_path / "orig.csv"
     freddie_origination(n=300, months=6).to_csv(path, index=False)

@@ -17,7 +17,7 @@ from creditrisk.cli import app
 from creditrisk.settings import Settings
 from training.artifact import CreditRiskModel
 from training.calibration import Calibrator
-from training.models import fit_family
+from training.families import fit_family
 from training.robustness import latest_rows, robustness_report
 
 

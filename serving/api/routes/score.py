@@ -15,9 +15,9 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Path, Response, status
 from starlette.concurrency import run_in_threadpool
 
+from creditrisk.model_specs import MODELS, model_for_route
 from serving.api.deps import ApiKeyDep, RequestIdDep, StateDep
 from serving.api.encoding import score_response
-from serving.models import ENTITY_MODELS
 from serving.schemas import (
     CompanyScoreRequest,
     ErrorResponse,
@@ -61,7 +61,7 @@ async def score_loans(
     body: LoanScoreRequest, state: StateDep, _: ApiKeyDep, request_id: RequestIdDep
 ) -> Response:
     """Score loans by id with the loan default model (up to 1000 ids; unknown ids are ``not_found``)."""
-    return await _scored(score_ids, state, ENTITY_MODELS["loans"], body.loan_ids, request_id)
+    return await _scored(score_ids, state, model_for_route("loans").name, body.loan_ids, request_id)
 
 
 @router.post("/companies/score", response_model=ScoreResponse, responses=_ERRORS)
@@ -69,7 +69,7 @@ async def score_companies(
     body: CompanyScoreRequest, state: StateDep, _: ApiKeyDep, request_id: RequestIdDep
 ) -> Response:
     """Score companies by id with the bankruptcy model (up to 1000 ids)."""
-    return await _scored(score_ids, state, ENTITY_MODELS["companies"], body.company_ids, request_id)
+    return await _scored(score_ids, state, model_for_route("companies").name, body.company_ids, request_id)
 
 
 @router.post(
@@ -85,7 +85,7 @@ async def score_features(
     model: str = Path(description="Model name, e.g. loan_default"),
 ) -> Response:
     """Score caller-supplied features; the schema is the model's (``GET /v1/models``)."""
-    known = set(ENTITY_MODELS.values()) | {m.name for m in state.models.all()}
+    known = set(MODELS) | {m.name for m in state.models.all()}
     if model not in known:
         raise HTTPException(
             status.HTTP_404_NOT_FOUND, detail=f"unknown model '{model}'; have {sorted(known)}"
