@@ -12,6 +12,7 @@ FEAT_LOAN_ORIGINATION_FEATURES = [
         name="orig_credit_score",
         dtype=Float64,
         description="Borrower credit score at origination (300-850); NULL when not available (9999).",
+        tags={"risk_direction": "-1"},
     ),
     Field(
         name="orig_credit_score_missing",
@@ -22,16 +23,19 @@ FEAT_LOAN_ORIGINATION_FEATURES = [
         name="orig_ltv_pct",
         dtype=Float64,
         description="Original loan-to-value ratio in percent; NULL when not available (999).",
+        tags={"risk_direction": "+1"},
     ),
     Field(
         name="orig_cltv_pct",
         dtype=Float64,
         description="Original combined loan-to-value ratio in percent; NULL when not available (999).",
+        tags={"risk_direction": "+1"},
     ),
     Field(
         name="orig_dti_pct",
         dtype=Float64,
         description="Original debt-to-income ratio in percent; NULL when not available or above 65% (999).",
+        tags={"risk_direction": "+1"},
     ),
     Field(
         name="orig_dti_missing",
@@ -143,6 +147,15 @@ FEAT_LOAN_ORIGINATION_ATTRIBUTES = [
     ),
 ]
 
+FEAT_LOAN_ORIGINATION_BOOKKEEPING = [
+    Field(
+        name="created_timestamp",
+        dtype=UnixTimestamp,
+        description="When this version of the row was written (the dbt run's start time, UTC).",
+        tags={"role": "bookkeeping"},
+    ),
+]
+
 FEAT_LOAN_MONTHLY_PERFORMANCE_FEATURES = [
     Field(
         name="current_upb_usd",
@@ -158,6 +171,7 @@ FEAT_LOAN_MONTHLY_PERFORMANCE_FEATURES = [
         name="delinquency_status",
         dtype=Int64,
         description="Months delinquent this month (0 current, 1 = 30 days, 2 = 60 days, 3+ = 90+ days); NULL for RA (REO acquisition) or XX (unknown).",
+        tags={"risk_direction": "+1"},
     ),
     Field(
         name="is_reo_acquisition",
@@ -188,36 +202,43 @@ FEAT_LOAN_MONTHLY_PERFORMANCE_FEATURES = [
         name="months_delinquent_6m",
         dtype=Int64,
         description="Reporting months with status >= 1 among this month and the 5 before it.",
+        tags={"risk_direction": "+1"},
     ),
     Field(
         name="months_delinquent_12m",
         dtype=Int64,
         description="Reporting months with status >= 1 among this month and the 11 before it.",
+        tags={"risk_direction": "+1"},
     ),
     Field(
         name="worst_delinquency_12m",
         dtype=Int64,
         description="Highest delinquency status over this month and the 11 before it (0 if always current).",
+        tags={"risk_direction": "+1"},
     ),
     Field(
         name="count_30dpd_12m",
         dtype=Int64,
         description="Months with status exactly 1 (30-59 days) in this month and the 11 before it.",
+        tags={"risk_direction": "+1"},
     ),
     Field(
         name="count_60dpd_12m",
         dtype=Int64,
         description="Months with status exactly 2 (60-89 days) in this month and the 11 before it.",
+        tags={"risk_direction": "+1"},
     ),
     Field(
         name="count_90plus_dpd_12m",
         dtype=Int64,
         description="Months with status 3 or more (90+ days) in this month and the 11 before it.",
+        tags={"risk_direction": "+1"},
     ),
     Field(
         name="current_delinquency_streak_months",
         dtype=Int64,
         description="Consecutive months up to and including this one with status >= 1 (0 when current).",
+        tags={"risk_direction": "+1"},
     ),
     Field(
         name="months_since_last_delinquent",
@@ -243,6 +264,7 @@ FEAT_LOAN_MONTHLY_PERFORMANCE_FEATURES = [
         name="missed_payments_since_ddlpi",
         dtype=Int64,
         description="Months between the due date of the last paid installment and the reporting month; NULL when DDLPI is not reported.",
+        tags={"risk_direction": "+1"},
     ),
     Field(
         name="is_modified",
@@ -263,11 +285,13 @@ FEAT_LOAN_MONTHLY_PERFORMANCE_FEATURES = [
         name="current_ltv_pct",
         dtype=Float64,
         description="Current UPB over the property value marked to market with the state house price index: orig value (orig UPB / orig LTV) x HPI(this month) / HPI(origination month), in percent. NULL when the original LTV or either HPI value is missing.",
+        tags={"risk_direction": "+1"},
     ),
     Field(
         name="eltv_pct",
         dtype=Float64,
         description="Freddie Mac's estimated LTV from the file; NULL when not available (999 or blank).",
+        tags={"risk_direction": "+1"},
     ),
     Field(
         name="eltv_missing",
@@ -316,11 +340,20 @@ FEAT_LOAN_MONTHLY_PERFORMANCE_FEATURES = [
     ),
 ]
 
-FEAT_LOAN_MONTHLY_PERFORMANCE_ATTRIBUTES = [
+FEAT_LOAN_MONTHLY_PERFORMANCE_ATTRIBUTES = []
+
+FEAT_LOAN_MONTHLY_PERFORMANCE_BOOKKEEPING = [
+    Field(
+        name="created_timestamp",
+        dtype=UnixTimestamp,
+        description="When this version of the row was written (the dbt run's start time, UTC).",
+        tags={"role": "bookkeeping"},
+    ),
     Field(
         name="reporting_month",
         dtype=UnixTimestamp,
         description="Monthly reporting period (1st of the month).",
+        tags={"role": "bookkeeping"},
     ),
 ]
 
@@ -359,6 +392,7 @@ FEAT_COMPANY_FINANCIALS_FEATURES = [
         name="debt_to_assets",
         dtype=Float64,
         description="Total liabilities / total assets (leverage).",
+        tags={"risk_direction": "+1"},
     ),
     Field(
         name="debt_to_equity",
@@ -374,6 +408,7 @@ FEAT_COMPANY_FINANCIALS_FEATURES = [
         name="interest_coverage",
         dtype=Float64,
         description="Operating income / interest expense; NULL when there is no interest expense.",
+        tags={"risk_direction": "-1"},
     ),
     Field(
         name="return_on_assets",
@@ -619,13 +654,23 @@ FEAT_COMPANY_FINANCIALS_FEATURES = [
 
 FEAT_COMPANY_FINANCIALS_ATTRIBUTES = [
     Field(
-        name="period_end_date",
-        dtype=UnixTimestamp,
-        description="Fiscal period end of the latest period known on the filing day (the row's statement).",
-    ),
-    Field(
         name="amendment_number",
         dtype=Int64,
         description="Version of the latest period's statement used (0 original, 1.. restatement).",
+    ),
+]
+
+FEAT_COMPANY_FINANCIALS_BOOKKEEPING = [
+    Field(
+        name="created_timestamp",
+        dtype=UnixTimestamp,
+        description="When this version of the row was written (the dbt run's start time, UTC).",
+        tags={"role": "bookkeeping"},
+    ),
+    Field(
+        name="period_end_date",
+        dtype=UnixTimestamp,
+        description="Fiscal period end of the latest period known on the filing day (the row's statement).",
+        tags={"role": "bookkeeping"},
     ),
 ]

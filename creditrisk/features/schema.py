@@ -47,7 +47,11 @@ ROLES = frozenset({"entity", "timestamp", "attribute", "feature", "label", "book
 RISK_DIRECTIONS: dict[str, str] = {"increasing": "+1", "decreasing": "-1"}
 
 #: The roles whose columns the generated module lists, and each list's name suffix.
-GENERATED_ROLES: dict[str, str] = {"feature": "FEATURES", "attribute": "ATTRIBUTES", "bookkeeping": "BOOKKEEPING"}
+GENERATED_ROLES: dict[str, str] = {
+    "feature": "FEATURES",
+    "attribute": "ATTRIBUTES",
+    "bookkeeping": "BOOKKEEPING",
+}
 
 
 @dataclass(frozen=True)
@@ -123,7 +127,7 @@ def _column(mart: str, col: dict) -> MartColumn:
             f"{where}: meta.risk_direction '{column.risk_direction}' is not one of {sorted(RISK_DIRECTIONS)}"
         )
     if column.risk_direction and column.role != "feature":
-        raise ConfigurationError(f"{where}: meta.risk_direction is only for features, not role '{column.role}'")
+        raise ConfigurationError(f"{where}: meta.risk_direction is only for features, not a {column.role}")
     return column
 
 
@@ -162,12 +166,10 @@ def render_mart_schemas(path: Path = MARTS_DIR) -> str:
         if mart not in marts:
             raise ConfigurationError(f"mart '{mart}' is missing from {path}")
         for role in GENERATED_ROLES:
-            lines.append(f"{generated_list_name(mart, role)} = [")
-            for col in marts[mart]:
-                if col.role == role:
-                    lines += _render_field(col)
-            lines.append("]")
-            lines.append("")
+            name = generated_list_name(mart, role)
+            fields = [line for col in marts[mart] if col.role == role for line in _render_field(col)]
+            # An empty list on one line, as ruff format writes it, so the file stays format-clean.
+            lines += [f"{name} = [", *fields, "]", ""] if fields else [f"{name} = []", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -175,8 +177,9 @@ def check_feature_views(feature_views, path: Path = MARTS_DIR) -> list[str]:
     """Problems where a feature view disagrees with its mart's YAML (empty list = agreement).
 
     Each view must read a mart named in the YAML (by its source file name), its entity key and
-    timestamps must be columns of that mart, each field must be a column of the same Feast type,
-    and every ``feature``-role column of the mart must be a field (nothing silently dropped).
+    timestamps must be columns of that mart, each field must be a column of the same Feast type
+    and risk direction tag (what a model reads its monotone constraints from), and every
+    ``feature``-role column of the mart must be a field (nothing silently dropped).
     """
     marts = load_marts(path)
     problems: list[str] = []
@@ -198,6 +201,11 @@ def check_feature_views(feature_views, path: Path = MARTS_DIR) -> list[str]:
                 problems.append(
                     f"{fv.name}.{field.name}: Feast type {field.dtype} but dbt says "
                     f"{col.data_type} ({col.feast_type})"
+                )
+            elif (field.tags or {}).get("risk_direction") != col.tags.get("risk_direction"):
+                problems.append(
+                    f"{fv.name}.{field.name}: risk_direction tag {(field.tags or {}).get('risk_direction')} "
+                    f"but dbt says {col.tags.get('risk_direction')}"
                 )
         field_names = {f.name for f in fv.schema}
         problems += [

@@ -6,15 +6,19 @@ from pathlib import Path
 
 import pytest
 
+from creditrisk.errors import ConfigurationError
 from creditrisk.features.repo import load_definitions
 from creditrisk.features.schema import (
     FEATURE_MARTS,
     GENERATED_MODULE,
+    GENERATED_ROLES,
     MARTS_DIR,
     check_feature_views,
+    generated_list_name,
     load_marts,
     render_mart_schemas,
 )
+from creditrisk.model_specs import BOOKKEEPING_COLUMNS
 from creditrisk.settings import Settings
 
 
@@ -25,7 +29,7 @@ def feature_views(tmp_path_factory: pytest.TempPathFactory) -> list:
 
 
 def test_generated_schemas_are_current() -> None:
-    """Names and types must match the YAML (descriptions may lag until the next --write)."""
+    """Names, types and tags must match the YAML (descriptions may lag until the next --write)."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("generated_mart_schemas", GENERATED_MODULE)
@@ -33,13 +37,64 @@ def test_generated_schemas_are_current() -> None:
     spec.loader.exec_module(module)
     marts = load_marts()
     for mart in FEATURE_MARTS:
-        for role in ("feature", "attribute"):
-            generated = [(f.name, str(f.dtype)) for f in getattr(module, f"{mart.upper()}_{role.upper()}S")]
-            expected = [(c.name, c.feast_type) for c in marts[mart] if c.role == role]
+        for role in GENERATED_ROLES:
+            generated = [
+                (f.name, str(f.dtype), f.tags) for f in getattr(module, generated_list_name(mart, role))
+            ]
+            expected = [(c.name, c.feast_type, c.tags) for c in marts[mart] if c.role == role]
             assert generated == expected, (
                 f"feature_repo/mart_schemas.py is stale for {mart}: "
                 "run python -m creditrisk.features.schema --write"
             )
+
+
+def test_the_generator_does_not_depend_on_file_order(tmp_path: Path) -> None:
+    """The module is rebuilt from a folder of YAMLs: the same text whatever order they were written in."""
+    folder = tmp_path / "marts"
+    folder.mkdir()
+    for source in sorted(MARTS_DIR.glob("*.yml"), reverse=True):
+        (folder / source.name).write_text(source.read_text())
+    assert render_mart_schemas(folder) == render_mart_schemas()
+
+
+def test_risk_directions_agree_with_the_training_map() -> None:
+    """Until training reads the Feast tags, its name-based map and the YAML must say the same thing.
+
+    Every mart feature the map names carries its sign in ``meta.risk_direction`` and no other
+    column has one (the map's ``credit_score`` is an alias no mart has).
+    """
+    from training.families import KNOWN_MONOTONE
+
+    directions = {
+        c.name: int(c.tags["risk_direction"])
+        for columns in load_marts().values()
+        for c in columns
+        if "risk_direction" in c.tags
+    }
+    features = {c.name for columns in load_marts().values() for c in columns if c.role == "feature"}
+    assert directions == {name: sign for name, sign in KNOWN_MONOTONE.items() if name in features}
+    assert len(directions) == 17
+
+
+def test_bookkeeping_columns_agree_with_the_model_specs() -> None:
+    marts = load_marts()
+    bookkeeping = {c.name for columns in marts.values() for c in columns if c.role == "bookkeeping"}
+    every_column = {c.name for columns in marts.values() for c in columns}
+    assert bookkeeping == BOOKKEEPING_COLUMNS & every_column
+    assert bookkeeping == {"created_timestamp", "observation_month", "period_end_date", "reporting_month"}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("risk_direction: decreasing}", "risk_direction: downward}", "meta.risk_direction 'downward'"),
+        ("{role: feature}", "{role: feture}", "meta.role 'feture'"),
+        ("{role: attribute}", "{role: attribute, risk_direction: increasing}", "only for features"),
+    ],
+)
+def test_unknown_column_meta_fails_loudly(tmp_path: Path, old: str, new: str, message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        load_marts(_edited_yaml(tmp_path, old, new))
 
 
 def test_every_feature_view_field_matches_its_mart_column(feature_views: list) -> None:
@@ -73,6 +128,17 @@ def test_renaming_a_dbt_column_fails_the_check(tmp_path: Path, feature_views: li
         "column current_ratio_renamed of feat_company_financials is not in the view" in p for p in problems
     ), problems
     assert render_mart_schemas(yaml_path) != GENERATED_MODULE.read_text()
+
+
+def test_flipping_a_risk_direction_fails_the_check(tmp_path: Path, feature_views: list) -> None:
+    yaml_path = _edited_yaml(
+        tmp_path,
+        "interest expense.\n        meta: {role: feature, risk_direction: decreasing}",
+        "interest expense.\n        meta: {role: feature, risk_direction: increasing}",
+    )
+    assert check_feature_views(feature_views, yaml_path) == [
+        "company_financials.interest_coverage: risk_direction tag -1 but dbt says +1"
+    ]
 
 
 def test_retyping_a_dbt_column_fails_the_check(tmp_path: Path, feature_views: list) -> None:
