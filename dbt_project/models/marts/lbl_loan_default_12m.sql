@@ -4,9 +4,10 @@
 -- credit-loss zero-balance code (02, 03, 09, 15). Prepaid (01) and other exits are not default.
 -- Observations: active loans (no zero-balance code) with status 0-2 in the observation month.
 -- Only complete horizons: the 12-month horizon ends on or before the last reporting month in the
--- data, and the loan's 12 following months are all reported (or it exited or defaulted within
--- them). The first condition matters: keeping early defaults near the data's end while dropping
--- the loans still being followed would fill the latest months with positives.
+-- data, and the loan is reported in the 12th month after the observation (or it exited or
+-- defaulted within the 12 months; months missing inside the window are not checked). The first
+-- condition matters: keeping early defaults near the data's end while dropping the loans still
+-- being followed would fill the latest months with positives.
 with panel as (
     select
         loan_id,
