@@ -315,8 +315,8 @@ def upsert_sql(table_name: str, features: list[str]) -> str:
     entity and feature. Here one execution inserts an entity row's features as a multi-row
     ``VALUES`` list with numbered parameters: the key and the two timestamps are bound once,
     feature names are literals. The rows, their order and the upsert are the same; Python binds
-    2.4x fewer parameters and SQLite steps 6x fewer statements for six features (0.79 s against
-    1.6 s for 100k loans x 6 features in isolation).
+    fewer parameters and SQLite steps one statement per entity instead of one per feature
+    (timings in docs/offline_store.md, "Design measurements").
     """
     count = len(features)
     event, created = 2 * count + 2, 2 * count + 3

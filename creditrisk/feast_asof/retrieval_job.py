@@ -47,8 +47,8 @@ def to_pandas(table: pa.Table) -> pd.DataFrame:
 
     The same frame either way; only the allocator differs. pyarrow's default pool (mimalloc)
     hands a fresh process new pages for every large block, and faulting them in dominated the
-    conversion: 1.2M x 37 columns took 0.52 s through it and 0.18-0.23 s through the system
-    pool (jemalloc was as fast; it is not built into every pyarrow), measured in fresh processes.
+    conversion (figures in docs/offline_store.md, "Design measurements"; jemalloc was as fast but
+    is not built into every pyarrow).
     """
     return table.to_pandas(memory_pool=pa.system_memory_pool())
 
@@ -96,10 +96,10 @@ class AsofRetrievalJob(RetrievalJob):
         """``RetrievalJob.to_df`` without a copy of the whole frame when the index is already 0..n-1.
 
         Feast's ``to_df`` ends in ``reset_index(drop=True)``, which under pandas 2 copies every
-        column: at 1.2M rows x 34 features that copy cost 0.9 s, a fifth of the training set's
-        time. The table this job returns carries no pandas index, so ``to_pandas`` already
-        numbers the rows from zero; the reset runs only when it would change something (an
-        on-demand transform could hand back a table with a stored index).
+        column, a large share of a training set's time (docs/offline_store.md). The table this
+        job returns carries no pandas index, so ``to_pandas`` already numbers the rows from zero;
+        the reset runs only when it would change something (an on-demand transform could hand
+        back a table with a stored index).
         """
         frame = to_pandas(self.to_arrow(validation_reference=validation_reference, timeout=timeout))
         index = frame.index

@@ -114,7 +114,7 @@ _EARLIEST_US = -(2**63 - 1)
 _TWO_64 = 2**64
 #: Units a source's timestamps may all be whole multiples of, coarsest first: a day (marts keyed
 #: by date) and a second; any time is a whole number of microseconds. Each unit checked costs a
-#: division per row (~0.02 s per 12M rows), so the ladder is short.
+#: division per row, so the ladder is short.
 TIME_UNITS_US = (86_400_000_000, 1_000_000)
 #: The largest packed BIGINT ordering key allowed (half of BIGINT's range: no sum can overflow).
 _PACKED_LIMIT = 2**62
@@ -146,8 +146,8 @@ class OrderPacking:
     created_steps + 2`` exceeds every offset. The key orders exactly as ``(event, created)``, and
     ``event_us <= t`` holds exactly when ``event_index <= floor((t - event_min) / event_unit)``,
     so entity times need no unit. It exists only when the largest key stays under 2^62
-    (``fits``); otherwise the HUGEINT key of ``_packed_order`` is used. Measured on 1.2M x 12M
-    (string keys), the match step took 1.39 s on this key against 1.57 s on the HUGEINT one.
+    (``fits``); otherwise the HUGEINT key of ``_packed_order`` is used (the narrow key's gain is
+    in docs/offline_store.md, "Design measurements").
     """
 
     event_min: int
@@ -180,7 +180,7 @@ class OrderPacking:
         largest created offset, an index of -1 being below every row.
 
         The time is clamped to one unit beyond the event range first (the clamped index is the
-        same), so the division is BIGINT: DuckDB's HUGEINT division cost 2 s per 1.2M rows.
+        same), so the division is BIGINT: DuckDB's HUGEINT division is far slower.
         """
         unit = self.event_unit
         low, high = self.event_min - unit, self.event_min + (self.event_steps + 1) * unit
@@ -506,7 +506,7 @@ def pull_latest_sql(
     One hash aggregate: ``arg_max(row, {event, created})`` per key keeps the row Feast's
     ``row_number() OVER (ORDER BY event DESC, created DESC)`` ranks first (a null created time
     ranks last). DuckDB would also turn a ``QUALIFY row_number() = 1`` into an aggregate, but
-    one that joins back to the scan; this form measured about twice as fast on 12M rows.
+    one that joins back to the scan, and this form is faster (docs/offline_store.md).
     """
     row = ", ".join(f"{quote_literal(c)}: {quote_ident(c)}" for c in columns)
     order = quote_ident(timestamp_field)
