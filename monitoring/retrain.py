@@ -115,7 +115,8 @@ def _train_challenger(
     model: str, settings: Settings, options: RetrainOptions, found: list[str], log: Log
 ) -> RetrainDecision:
     from training.labelled_data import load_training_set
-    from training.train import TrainOptions, train_model
+    from training.options import TrainOptions
+    from training.train import train_model
 
     log("retrain: building a fresh point-in-time training set")
     data = load_training_set(model, options.start, options.end, settings)

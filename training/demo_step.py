@@ -9,8 +9,10 @@ from creditrisk.errors import DataError
 from creditrisk.model_specs import MODELS
 from creditrisk.settings import Settings
 from training.labelled_data import load_training_set
+from training.options import TrainOptions
 from training.registry import tracking_uri
-from training.train import TrainOptions, train_model, write_report
+from training.results import write_report
+from training.train import train_model
 
 
 def train_step(

@@ -26,15 +26,10 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
+from training.options import FAMILIES
 from training.preprocessing import FrameEncoder
 
-#: Every family ``--families`` accepts, in the order they are trained (vote needs the others first).
-FAMILIES = ("lr", "rf", "xgb", "lgbm", "ann", "ftt", "vote")
-#: What ``creditrisk train`` fits unless told otherwise. The FT-Transformer is opt-in: its test AUC
-#: on the generated panels was 0.01-0.02 above the boosters' (docs/training.md, ``make bench
-#: BENCH=training``), for 50-100x their fit CPU and about a second per explained row, which
-#: ``make demo`` and serving's latency targets cannot afford.
-DEFAULT_FAMILIES = tuple(f for f in FAMILIES if f != "ftt")
+#: Display names of the families (the names ``--families`` accepts are in :mod:`training.options`).
 FAMILY_TITLES = {
     "lr": "logistic regression",
     "rf": "random forest",

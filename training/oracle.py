@@ -1,5 +1,8 @@
 """The generator's true probabilities for holdout rows: the ceiling a model can reach on generated data.
 
+A training run reports the oracle's holdout AUC and each family's share of it, with a bootstrap
+interval (:func:`holdout_truth`, :func:`holdout_oracle_auc`).
+
 Only evaluation reads ``raw/_truth/`` (docs/contracts.md). Rows are matched on the entity and the
 observation period: a loan's ``observation_month`` (or, when the training set does not carry it, the
 month of ``event_timestamp`` minus the 15-day reporting lag), a company's ``period_end_date`` (or the
@@ -11,9 +14,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from sklearn.metrics import roc_auc_score
 
 from creditrisk.settings import Settings
 from training.evaluate import RankedScores, percentile_intervals, resample_weights
+from training.labelled_data import LabelledData
+from training.options import Log, TrainOptions
+from training.results import FamilyResult
+from training.sides import Sides
 
 TRUTH_FILES = {
     "loan_id": ("loan_month_truth.parquet", "reporting_month"),
@@ -98,3 +106,46 @@ def auc_ratio_intervals(
             assert metrics is not None  # same labels and weights as the oracle's
             ratios[name].append(metrics[0] / oracle_metrics[0])
     return percentile_intervals(ratios, level)
+
+
+def holdout_truth(
+    holdout: pd.DataFrame, data: LabelledData, settings: Settings, log: Log
+) -> np.ndarray | None:
+    """The generator's true PD per holdout row (NaN where unmatched), or ``None`` when unusable."""
+    truth = oracle_probabilities(holdout, data.entity_key, settings)
+    if truth is None:
+        return None
+    matched = ~np.isnan(truth)
+    y = holdout[data.label].to_numpy(dtype=int)
+    if matched.sum() < len(truth) * 0.9 or y[matched].min() == y[matched].max():
+        log(f"oracle: only {int(matched.sum())} of {len(truth)} holdout rows matched the truth; not reported")
+        return None
+    return truth
+
+
+def holdout_oracle_auc(
+    truth: np.ndarray | None,
+    sides: Sides,
+    data: LabelledData,
+    results: dict[str, FamilyResult],
+    options: TrainOptions,
+    log: Log,
+) -> float | None:
+    """The oracle's holdout AUC; adds each family's bootstrap interval of its share of it."""
+    if truth is None:
+        return None
+    matched = ~np.isnan(truth)
+    y = sides.y_holdout[matched]
+    auc = float(roc_auc_score(y, truth[matched]))
+    log(f"oracle AUC (generator's true PD on the same holdout): {auc:.4f}")
+    if options.bootstrap:
+        probas = {
+            name: r.holdout_proba[matched] for name, r in results.items() if r.holdout_proba is not None
+        }
+        groups = sides.holdout[data.entity_key].to_numpy()[matched]
+        intervals = auc_ratio_intervals(
+            y, probas, truth[matched], groups, n_boot=options.bootstrap, seed=options.seed
+        )
+        for name, interval in intervals.items():
+            results[name].intervals["auc_to_oracle"] = interval
+    return auc

@@ -11,6 +11,10 @@ from rich.table import Table
 from creditrisk.cli._app import app, console
 from creditrisk.errors import DataError
 from creditrisk.settings import get_settings
+from training.options import TrainOptions
+
+#: Every option's default comes from :class:`TrainOptions` (a light module), so it changes in one place.
+_DEFAULTS = TrainOptions(model="")
 
 
 @app.command("train")
@@ -23,50 +27,72 @@ def train(
     start: str | None = typer.Option(None, help="First observation date of the Feast training set."),
     end: str | None = typer.Option(None, help="Last observation date of the Feast training set."),
     families: str = typer.Option(
-        "lr,rf,xgb,lgbm,ann,vote", help="Comma-separated families to train (ftt: FT-Transformer, on request)."
+        ",".join(_DEFAULTS.families),
+        help="Comma-separated families to train (ftt: FT-Transformer, on request).",
     ),
-    tune: int = typer.Option(0, help="Hyperparameter trials per family (0: strong defaults)."),
-    tune_method: str = typer.Option("optuna", help="optuna (TPE) or random."),
-    tune_timeout: float | None = typer.Option(None, help="Seconds per family for the search."),
+    tune: int = typer.Option(
+        _DEFAULTS.tune_trials, help="Hyperparameter trials per family (0: strong defaults)."
+    ),
+    tune_method: str = typer.Option(_DEFAULTS.tune_method, help="optuna (TPE) or random."),
+    tune_timeout: float | None = typer.Option(
+        _DEFAULTS.tune_timeout, help="Seconds per family for the search."
+    ),
     protocol: str = typer.Option(
-        "auto",
+        _DEFAULTS.protocol,
         help="Evaluation: auto (out-of-time holdout when there is a usable time column, else repeated "
         "cross-validation), holdout or cv.",
     ),
     cv: int | None = typer.Option(
-        None,
-        help="Folds: cross-fitting (holdout protocol, default 3) or K of the cv protocol (default 5).",
+        _DEFAULTS.cv_folds,
+        help=f"Folds: cross-fitting (holdout protocol, default {_DEFAULTS.folds_for('holdout')}) or K of the "
+        f"cv protocol (default {_DEFAULTS.folds_for('cv')}).",
     ),
-    cv_repeats: int = typer.Option(3, help="Repetitions of the K-fold under the cv protocol."),
+    cv_repeats: int = typer.Option(
+        _DEFAULTS.cv_repeats, help="Repetitions of the K-fold under the cv protocol."
+    ),
     min_train_events: int = typer.Option(
-        30, help="auto: fall back to cross-validation when the out-of-time training side has fewer events."
+        _DEFAULTS.min_train_events,
+        help="auto: fall back to cross-validation when the out-of-time training side has fewer events.",
     ),
-    calibration: str = typer.Option("sigmoid", help="sigmoid, isotonic or none."),
-    cost_ratio: float = typer.Option(5.0, help="Cost of a missed default over a false alarm."),
-    exposure_col: str | None = typer.Option(None, help="Exposure (UPB) column for exposure-based cost."),
-    lgd: float | None = typer.Option(None, help="Loss given default; FN cost = exposure x LGD."),
-    outliers: str = typer.Option("none", help="Drop training outliers: none, iqr, mahalanobis, ensemble."),
+    calibration: str = typer.Option(_DEFAULTS.calibration, help="sigmoid, isotonic or none."),
+    cost_ratio: float = typer.Option(
+        _DEFAULTS.cost_ratio, help="Cost of a missed default over a false alarm."
+    ),
+    exposure_col: str | None = typer.Option(
+        _DEFAULTS.exposure_col, help="Exposure (UPB) column for exposure-based cost."
+    ),
+    lgd: float | None = typer.Option(_DEFAULTS.lgd, help="Loss given default; FN cost = exposure x LGD."),
+    outliers: str = typer.Option(
+        _DEFAULTS.outliers, help="Drop training outliers: none, iqr, mahalanobis, ensemble."
+    ),
     monotone: bool | None = typer.Option(
-        None,
+        _DEFAULTS.monotone,
         "--monotone/--no-monotone",
         help="Monotone constraints where the credit logic is known (default: on for loan_default).",
     ),
     booster_weighting: str = typer.Option(
-        "auto", help="Booster scale_pos_weight: auto, none, sqrt, balanced."
+        _DEFAULTS.booster_weighting, help="Booster scale_pos_weight: auto, none, sqrt, balanced."
     ),
-    holdout_fraction: float = typer.Option(0.2, help="Share of the latest observation times held out."),
+    holdout_fraction: float = typer.Option(
+        _DEFAULTS.holdout_fraction, help="Share of the latest observation times held out."
+    ),
     min_holdout_events: int = typer.Option(
-        30, help="Lengthen the holdout (up to 40% of times) until this many entities in it have an event."
+        _DEFAULTS.min_holdout_positive_entities,
+        help=f"Lengthen the holdout (up to {_DEFAULTS.max_holdout_fraction:.0%} of times) until this many "
+        "entities in it have an event.",
     ),
-    bootstrap: int = typer.Option(200, help="Bootstrap resamples for confidence intervals."),
-    no_register: bool = typer.Option(False, "--no-register", help="Log the run but do not register."),
+    bootstrap: int = typer.Option(_DEFAULTS.bootstrap, help="Bootstrap resamples for confidence intervals."),
+    no_register: bool = typer.Option(
+        not _DEFAULTS.register, "--no-register", help="Log the run but do not register."
+    ),
     report_json: Path | None = typer.Option(None, help="Write holdout metrics of every family here."),
     seed: int | None = typer.Option(None, help="Random seed (default CREDITRISK_SEED)."),
 ) -> None:
     """Train and compare model families, then register the best in MLflow (champion if it wins)."""
     from creditrisk.model_specs import MODELS
     from training.labelled_data import load_dataset, load_training_set
-    from training.train import TrainOptions, train_model, write_report
+    from training.results import write_report
+    from training.train import train_model
 
     settings = get_settings()
     if not re.fullmatch(r"[a-z][a-z0-9_]*", model):
@@ -123,7 +149,7 @@ def train(
 
 
 def _print_comparison(report: object) -> None:
-    from training.train import TrainingReport
+    from training.results import TrainingReport
 
     assert isinstance(report, TrainingReport)
     protocol = report.protocol

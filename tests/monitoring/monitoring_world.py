@@ -96,7 +96,8 @@ def write_loan_marts(marts: Path, seed: int = 3) -> list[str]:
 def train_champion(settings: Settings) -> int:
     """The real training path on the Feast training set: lr only, no bootstrap (seconds)."""
     from training.labelled_data import load_training_set
-    from training.train import TrainOptions, train_model
+    from training.options import TrainOptions
+    from training.train import train_model
 
     data = load_training_set("loan_default", None, None, settings)
     options = TrainOptions(

@@ -19,7 +19,8 @@ def notebook_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     as the champion the scoring notebook serves (the demo trains every family; one is enough here)."""
     from creditrisk.pipeline import DemoOptions, demo_steps, run_steps
     from training.labelled_data import load_training_set
-    from training.train import TrainOptions, train_model
+    from training.options import TrainOptions
+    from training.train import train_model
 
     root = tmp_path_factory.mktemp("notebooks") / "data"
     settings = Settings(data_dir=root)

@@ -12,9 +12,9 @@ from training.calibration import Calibrator
 from training.crossfit import best_common_round, cross_fit, predict_at_round
 from training.families import FitContext, fit_family
 from training.oracle import auc_ratio_intervals
+from training.results import FamilyResult
 from training.selection import cost_candidates, select_family
 from training.splits import grouped_folds
-from training.train import FamilyResult
 
 
 def _memorisable_panel(n_entities: int = 300, rows: int = 6, seed: int = 0) -> pd.DataFrame:

@@ -17,8 +17,9 @@ from typer.testing import CliRunner
 
 from creditrisk.cli import app
 from training.calibration import Calibrator, logit
-from training.families import DEFAULT_FAMILIES, FAMILIES, FitContext, fit_family
+from training.families import FitContext, fit_family
 from training.ftt import FTTransformerClassifier, resolve_device
+from training.options import DEFAULT_FAMILIES, FAMILIES
 
 #: A tiny network: these tests check machinery, not accuracy.
 TINY = {"d_token": 8, "n_heads": 2, "n_blocks": 1, "max_epochs": 4, "batch_size": 64, "learning_rate": 3e-3}

@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 from creditrisk.cli import app
 from training.families import fit_family, monotone_directions
-from training.train import DEFAULT_FAMILIES, TrainOptions, _families, monotone_on
+from training.options import DEFAULT_FAMILIES, TrainOptions, monotone_on
+from training.train import _families
 
 
 def test_monotone_is_on_by_default_for_the_loan_model_only_and_can_be_turned_off() -> None:
