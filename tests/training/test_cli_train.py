@@ -164,3 +164,27 @@ def test_no_champion_is_a_clear_error_for_package(tmp_path: Path, monkeypatch: p
     monkeypatch.setenv("CREDITRISK_BUNDLE_KEY", "k")
     result = runner.invoke(app, ["package", "--model", "loan_default", "--out", str(tmp_path / "b")])
     assert isinstance(result.exception, ConfigurationError)
+
+
+def test_train_option_defaults_are_train_options_defaults() -> None:
+    """`creditrisk train` states no default of its own: each comes from TrainOptions."""
+    import dataclasses
+
+    import typer.main
+
+    from training.options import TrainOptions
+
+    command = typer.main.get_command(app).commands["train"]  # type: ignore[attr-defined]
+    defaults = {param.name: param.default for param in command.params}
+    expected = TrainOptions(model="")
+    renamed = {"tune": "tune_trials", "cv": "cv_folds", "min_holdout_events": "min_holdout_positive_entities"}
+    fields = {f.name for f in dataclasses.fields(TrainOptions)}
+    checked = 0
+    for name, default in defaults.items():
+        field = renamed.get(name, name)
+        if field in fields and field not in ("model", "seed", "families"):
+            assert default == getattr(expected, field), name
+            checked += 1
+    assert checked == 17  # every option that sets a TrainOptions field
+    assert defaults["families"] == ",".join(expected.families)
+    assert defaults["no_register"] is (not expected.register)
