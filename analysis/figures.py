@@ -17,6 +17,7 @@ from analysis.outlier_section import OutlierResult
 from analysis.profile import Profile
 from analysis.projection import ProjectionResult
 from analysis.timeseries import TimeResult
+from creditrisk.outliers import IQR_K, MAHALANOBIS_QUANTILE
 
 GOOD, BAD = "#2b6cb0", "#d64545"
 CLASS_NAMES = {0: "negative (0)", 1: "positive (1)"}
@@ -116,7 +117,9 @@ def iqr_shares(outliers: OutlierResult, top: int = 20) -> go.Figure:
     fig = go.Figure()
     fig.add_bar(x=table.index, y=table["share_0"], name=CLASS_NAMES[0], marker_color=GOOD)
     fig.add_bar(x=table.index, y=table["share_1"], name=CLASS_NAMES[1], marker_color=BAD)
-    fig.update_layout(barmode="group", yaxis_tickformat=".1%", yaxis_title="share of class beyond 1.5 IQR")
+    fig.update_layout(
+        barmode="group", yaxis_tickformat=".1%", yaxis_title=f"share of class beyond {IQR_K:g} IQR"
+    )
     return _layout(fig, f"IQR outliers by class (top {len(table)} features by count)")
 
 
@@ -141,7 +144,7 @@ def distance_histogram(outliers: OutlierResult, y: np.ndarray) -> go.Figure:
         x=float(np.log10(outliers.threshold)),
         line_dash="dash",
         line_color="#333",
-        annotation_text="97.5% chi-square cut-off",
+        annotation_text=f"{MAHALANOBIS_QUANTILE:.1%} chi-square cut-off",
     )
     fig.update_layout(
         barmode="overlay",

@@ -11,6 +11,7 @@ import pandas as pd
 
 from analysis.collinearity import VIF_THRESHOLD
 from analysis.compute import Analysis, class_ratio
+from creditrisk.outliers import IQR_K
 
 HIGH_MISSING = 0.2
 MISSING_GAP = 0.05
@@ -87,7 +88,8 @@ def _outliers(a: Analysis) -> list[str]:
         share = o.rows_with_iqr_outlier / a.profile.n_rows
         names = ", ".join(f"{f} ({s:.1%})" for f, s in iqr["share"].head(3).items())
         out.append(
-            f"{o.rows_with_iqr_outlier:,} rows ({share:.1%}) have at least one value beyond 1.5 IQR; "
+            f"{o.rows_with_iqr_outlier:,} rows ({share:.1%}) have at least one value beyond {IQR_K:g} IQR "
+            "(the rows `creditrisk train --outliers iqr` drops); "
             f"most affected: {names}."
         )
     if not o.mcd_features:

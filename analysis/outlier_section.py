@@ -1,5 +1,12 @@
 """Outliers two ways: per feature by the IQR rule, and per row by robust Mahalanobis distance.
 
+The rule is training's (:mod:`creditrisk.outliers`): a row has an IQR outlier when a value lies
+beyond ``IQR_K`` interquartile ranges from its feature's quartiles, by the same fence function on the
+same median-imputed values, so the rows flagged here are the rows ``creditrisk train --outliers iqr``
+would drop; the Mahalanobis cut-off is the same ``MAHALANOBIS_QUANTILE``. Beyond the rule, the
+section shows per-feature shares by class, which features drive the flagged rows, and the most
+extreme rows.
+
 The IQR rule finds extreme values one feature at a time; the Mahalanobis distance under a
 Minimum Covariance Determinant fit finds rows whose *combination* of values is unusual even
 when each value alone is ordinary (a small loan with a huge balance). MCD is fitted on a sample
@@ -18,10 +25,8 @@ from scipy.stats import chi2, skew
 from sklearn.covariance import MinCovDet
 
 from analysis.matrix import NumericMatrix, sample_rows
+from creditrisk.outliers import MAHALANOBIS_QUANTILE, beyond_iqr_fences, iqr_fences
 
-IQR_FACTOR = 1.5
-#: Squared distances above this chi-square quantile count as outliers.
-MAHALANOBIS_QUANTILE = 0.975
 #: Columns with fewer distinct values than this (flags, small counts) are left out of MCD: its
 #: half-sample can make such a column constant, and then every other value looks infinitely far.
 MIN_DISTINCT_FOR_MCD = 10
@@ -37,7 +42,7 @@ TOP_DRIVERS = 3
 @dataclass(frozen=True)
 class OutlierResult:
     iqr: pd.DataFrame  # per feature: low/high fence, count, share, share_0, share_1
-    rows_with_iqr_outlier: int
+    iqr_flagged: np.ndarray  # bool per row: a value beyond its feature's IQR fences
     distance: np.ndarray  # robust Mahalanobis distance of every row
     threshold: float
     flagged: np.ndarray  # bool per row
@@ -49,15 +54,19 @@ class OutlierResult:
     mcd_features: list[str]
     excluded_from_mcd: list[str]
 
+    @property
+    def rows_with_iqr_outlier(self) -> int:
+        return int(self.iqr_flagged.sum())
 
-def iqr_outliers(matrix: NumericMatrix, raw: pd.DataFrame, y: np.ndarray) -> tuple[pd.DataFrame, int]:
-    """Per-feature counts beyond the IQR fences; missing values are never outliers."""
-    values = raw[matrix.columns].to_numpy(dtype="float64", na_value=np.nan)
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        q1, q3 = np.nanpercentile(values, [25, 75], axis=0)
-        low, high = q1 - IQR_FACTOR * (q3 - q1), q3 + IQR_FACTOR * (q3 - q1)
-        beyond = (values < low) | (values > high)
+
+def iqr_outliers(matrix: NumericMatrix, y: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    """Per-feature counts beyond training's IQR fences, and which rows have any such value.
+
+    The values are median-imputed (``matrix``), as training's are, so a missing value is never an
+    outlier; a feature with a zero IQR has no fences (NaN) and flags nothing.
+    """
+    low, high = iqr_fences(matrix.values)
+    beyond = beyond_iqr_fences(matrix.values)
     bad = y == 1
     table = pd.DataFrame(
         {
@@ -70,7 +79,7 @@ def iqr_outliers(matrix: NumericMatrix, raw: pd.DataFrame, y: np.ndarray) -> tup
         },
         index=pd.Index(matrix.columns, name="feature"),
     ).sort_values("count", ascending=False)
-    return table, int(beyond.any(axis=1).sum())
+    return table, beyond.any(axis=1)
 
 
 def find_outliers(
@@ -86,13 +95,13 @@ def find_outliers(
 
     ``context`` holds the columns shown beside each extreme row (ids, time, label).
     """
-    iqr, rows_with_iqr = iqr_outliers(matrix, raw, y)
+    iqr, iqr_flagged = iqr_outliers(matrix, y)
     sample = sample_rows(len(y), sample_size, seed)
     varying, excluded = _mcd_columns(matrix, sample)
     if not varying.columns:  # only flags and small counts: the IQR table is all there is
         return OutlierResult(
             iqr=iqr,
-            rows_with_iqr_outlier=rows_with_iqr,
+            iqr_flagged=iqr_flagged,
             distance=np.zeros(len(y)),
             threshold=float("nan"),
             flagged=np.zeros(len(y), dtype=bool),
@@ -120,7 +129,7 @@ def find_outliers(
     bad = y == 1
     return OutlierResult(
         iqr=iqr,
-        rows_with_iqr_outlier=rows_with_iqr,
+        iqr_flagged=iqr_flagged,
         distance=np.sqrt(np.maximum(squared, 0)),
         threshold=float(np.sqrt(threshold)),
         flagged=flagged,

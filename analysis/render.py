@@ -21,6 +21,7 @@ from plotly.offline import get_plotlyjs
 from analysis import figures
 from analysis.collinearity import VIF_THRESHOLD
 from analysis.compute import Analysis
+from creditrisk.outliers import IQR_K, MAHALANOBIS_QUANTILE
 
 PLOT_CONFIG = {"displaylogo": False, "responsive": True}
 
@@ -170,7 +171,9 @@ def _outliers_html(a: Analysis, y: np.ndarray) -> str:
         else ""
     )
     iqr_part = [
-        f"<p class='note'>IQR rule: a value beyond 1.5 x IQR from the quartiles; "
+        f"<p class='note'>IQR rule, the one <code>creditrisk train --outliers iqr</code> drops rows by: "
+        f"a value beyond {IQR_K:g} x IQR from its feature's quartiles (missing values count as the "
+        "median; a feature with a zero IQR has no fence); "
         f"{o.rows_with_iqr_outlier:,} rows have at least one.</p>",
         "<h3>Per feature (IQR rule)</h3>",
         _table(
@@ -188,8 +191,9 @@ def _outliers_html(a: Analysis, y: np.ndarray) -> str:
             *iqr_part,
             f"<p class='note'>Minimum Covariance Determinant fitted on {o.mcd_sample:,} sampled rows over "
             f"{len(o.mcd_features)} continuous features (median-imputed, right-skewed amounts logged, "
-            "IQR-scaled), distance computed for every row, cut-off at the 97.5% chi-square quantile "
-            f"({o.threshold:.2f}).{excluded}</p>",
+            "IQR-scaled), distance computed for every row, cut-off at the "
+            f"{MAHALANOBIS_QUANTILE:.1%} chi-square quantile ({o.threshold:.2f}), the cut-off "
+            f"<code>creditrisk train --outliers mahalanobis</code> uses.{excluded}</p>",
             f"<p>{int(o.flagged.sum()):,} rows flagged: {o.share_1:.2%} of positives, {o.share_0:.2%} of "
             "negatives.</p>",
             _figure(figures.distance_histogram(o, y), "fig-distance"),

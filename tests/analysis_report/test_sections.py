@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from sklearn.metrics import roc_auc_score
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 
@@ -12,6 +13,7 @@ from analysis.matrix import NumericMatrix
 from analysis.outlier_section import find_outliers
 from analysis.profile import univariate_auc
 from analysis.timeseries import decompose, stationarity, time_varying_share
+from creditrisk.outliers import IQR_K, detect_outliers
 
 
 def _collinear_frame(n: int = 2_000, seed: int = 0) -> pd.DataFrame:
@@ -88,6 +90,34 @@ def test_iqr_counts_values_beyond_the_fences() -> None:
     y = np.r_[np.zeros(101, dtype=int), 1]
     result = find_outliers(NumericMatrix.from_frame(frame, ["v", "u"]), frame, y, frame[["v"]], seed=0)
     assert result.iqr.loc["v", "count"] == 1  # the NaN is missing, not an outlier
+    q1, q3 = np.percentile(np.r_[np.arange(100.0), 1_000.0, 50.0], [25, 75])  # NaN -> the median
+    assert result.iqr.loc["v", "high_fence"] == pytest.approx(q3 + IQR_K * (q3 - q1))
+
+
+def test_the_report_flags_iqr_outliers_by_the_rule_training_drops_rows_by() -> None:
+    """Same frame, same rows: the report's IQR flags are `--outliers iqr`'s mask."""
+    rng = np.random.default_rng(6)
+    n = 2_000
+    frame = pd.DataFrame(
+        {
+            "balance": rng.lognormal(10, 1.2, n),  # a long right tail
+            "ratio": rng.standard_t(3, n),
+            "mostly_zero": np.where(rng.random(n) < 0.9, 0.0, rng.exponential(5, n)),  # zero IQR
+            "score": rng.normal(700, 50, n),
+        }
+    )
+    frame.loc[rng.choice(n, 150, replace=False), "ratio"] = np.nan
+    frame.loc[rng.choice(n, 5, replace=False), "score"] = 5_000.0
+    y = (rng.random(n) < 0.2).astype(int)
+    columns = list(frame.columns)
+    report = find_outliers(NumericMatrix.from_frame(frame, columns), frame, y, frame[["score"]], seed=0)
+    training = detect_outliers(frame, dict.fromkeys(columns, "float"), "iqr")
+    assert training.count > 5
+    np.testing.assert_array_equal(report.iqr_flagged, training.mask)
+    assert report.rows_with_iqr_outlier == training.count
+    assert report.iqr.loc["mostly_zero", "count"] == 0 and np.isnan(
+        report.iqr.loc["mostly_zero", "high_fence"]
+    )
 
 
 def test_stl_finds_the_seasonal_peak_and_adf_separates_trend_from_noise() -> None:
