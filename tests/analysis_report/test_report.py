@@ -127,14 +127,15 @@ def test_cli_reports_bad_input_in_one_line(data_dir: Path) -> None:
 def test_report_is_logged_to_the_active_mlflow_run(built_report: ReportSummary, settings) -> None:
     import mlflow
 
-    from training.registry import configure_tracking
+    from training.registry import configure_tracking, ensure_experiment
 
     settings.mlflow_dir.mkdir(parents=True, exist_ok=True)
     configure_tracking(settings)
     with pytest.raises(ConfigurationError, match="active MLflow run"):
         log_report_to_mlflow(built_report)
-    experiment = mlflow.set_experiment("report-test")
-    with mlflow.start_run(experiment_id=experiment.experiment_id) as run:
+    # Artefacts under the test's data dir (a bare set_experiment would write ./mlruns in the checkout).
+    experiment_id = ensure_experiment("report-test", settings)
+    with mlflow.start_run(experiment_id=experiment_id) as run:
         log_report_to_mlflow(built_report)
     client = mlflow.MlflowClient()
     names = {a.path for a in client.list_artifacts(run.info.run_id, "analysis_report")}
