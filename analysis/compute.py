@@ -30,8 +30,8 @@ class AnalysisOptions:
     """Sample sizes that bound the cost of the expensive methods, the seed, and BLAS/OpenMP threads.
 
     One thread by default: the matrices here are small (p = 60), so threads gain little, and on
-    a shared machine their spin-waiting costs a lot: MCD on 2,000 x 57 took 6 s with one thread
-    and 114 s with the default threads on a busy 2-core box.
+    a shared machine their spin-waiting costs a lot: MCD took many times longer with the default
+    threads than with one on a busy 2-core box (docs/report.md, "Speed").
     """
 
     mcd_sample: int = 2_000

@@ -2,13 +2,13 @@
 
 Calibration, the cost threshold and the choice of the registered family all need predictions on rows
 the model did not train on. A single held-out calibration slice (20% of the training entities) held
-about 30 bankruptcies on the demo's company panel, so the slice decided the family by luck: one run
-registered the network at 83% of the oracle AUC. Here every training row gets an out-of-fold
-prediction from the grouped, stratified K-fold (``splits.grouped_folds``: no entity in two folds),
-so calibration, threshold and selection see every training event, and the model that is registered
-is refitted on the whole training period. That is scikit-learn's ``CalibratedClassifierCV(
-ensemble=False)`` recipe: calibrate on cross-validated predictions, deploy the estimator fitted on
-all the data.
+a few dozen bankruptcies on the demo's company panel, so the slice decided the family by luck
+(docs/measurements.md, "Training: defaults and the method"). Here every training row gets an
+out-of-fold prediction from the grouped, stratified K-fold (``splits.grouped_folds``: no entity in
+two folds), so calibration, threshold and selection see every training event, and the model that is
+registered is refitted on the whole training period. That is scikit-learn's
+``CalibratedClassifierCV(ensemble=False)`` recipe: calibrate on cross-validated predictions, deploy
+the estimator fitted on all the data.
 
 Boosters choose their number of trees the way ``xgboost.cv`` does: each fold's model records its
 validation loss per round (weighted like its training loss), the round with the lowest loss averaged

@@ -133,7 +133,8 @@ def _explain_permutation(
     """Model-agnostic but exactly additive: every permutation's marginal steps sum to f(x) - E f(B).
 
     Written here rather than with ``shap.PermutationExplainer`` because shap's masking code is
-    compiled by numba on first use (about 30 s per process), which a serving process cannot afford.
+    compiled by numba on first use, tens of seconds per process (docs/training.md, "Explanations"),
+    which a serving process cannot afford.
     Features are permuted as groups (a one-hot block moves together), so contributions come out per
     input feature; antithetic permutations (each one and its reverse) halve the variance.
     """

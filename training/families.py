@@ -7,9 +7,9 @@ member pipelines (wrapped in ``FrozenEstimator``, so fitting the vote never refi
 Imbalance: logistic regression and the random forest use ``class_weight``; the networks (MLP,
 FT-Transformer) use class-balanced batches; the boosters take ``scale_pos_weight`` from
 ``--booster-weighting`` (``auto`` by default: ``none`` with 500 or more positives, since on the
-generated loans holdout AUC was 0.944/0.945 for XGBoost/LightGBM unweighted against 0.929/0.925
-with ``sqrt(neg/pos)``, and ``sqrt`` below that, see :attr:`FitContext.scale_pos_weight`;
-calibration repairs probabilities either way).
+generated loans the unweighted boosters ranked better than with ``sqrt(neg/pos)``, and ``sqrt``
+below that, see :attr:`FitContext.scale_pos_weight`; calibration repairs probabilities either way;
+the AUCs are in docs/training.md, "Method").
 Monotone constraints (option) encode known credit logic: a better credit score never raises
 risk, more delinquency never lowers it.
 """
@@ -71,9 +71,9 @@ class FitContext:
     n_positive: int
     n_negative: int
     seed: int = 42
-    #: One thread per model: on a shared 2-core machine OpenMP threads spin against each other
-    #: (an XGBoost fit on 10k rows took 38 s with 2 threads and 1.5 s with 1 under load); on an
-    #: idle machine the cost of one thread is at most the core count.
+    #: One thread per model: on a shared 2-core machine OpenMP threads spin against each other and
+    #: a fit with more threads ran many times slower (docs/measurements.md, "Training: threads"); on
+    #: an idle machine the cost of one thread is at most the core count.
     n_jobs: int = 1
     monotone: dict[str, int] = field(default_factory=dict)
     #: Booster ``scale_pos_weight``: "auto", "none" (1), "sqrt" (sqrt(neg/pos)) or "balanced" (neg/pos).
@@ -82,8 +82,9 @@ class FitContext:
     @property
     def scale_pos_weight(self) -> float:
         """``auto`` is ``none`` unless there are under 500 positives: then the positives' hessian mass
-        is too small for ``min_child_weight`` to allow splits at all (an unweighted XGBoost on the
-        demo's 8 bankruptcy rows learned a constant), and ``sqrt`` weighting restores it."""
+        is too small for ``min_child_weight`` to allow splits at all (an unweighted XGBoost on a
+        demo panel with a handful of bankruptcy rows learned a constant: docs/training.md, "Method"),
+        and ``sqrt`` weighting restores it."""
         ratio = max(self.n_negative, 1) / max(self.n_positive, 1)
         mode = self.booster_weighting
         if mode == "auto":
@@ -118,10 +119,10 @@ def default_params(family: str) -> dict[str, Any]:
     """Strong defaults: shallow, slow-learning boosters with early stopping; a regularised forest.
 
     The forest's leaves hold at least 50 rows and each tree sees half the rows: on the bankruptcy
-    panel (a few hundred events) that raised holdout AUC from 90% to 93% of the oracle and on the
-    loans it is level (97.9% both), at 150 trees for a third of the fit time of 300 deeper trees.
-    The network stops after 3 epochs without a better validation AUC, at most 20: as good as
-    40/5 on both problems (94.3% vs 93.0% of the oracle on loans) for under half the time.
+    panel (a few hundred events) that ranked better than 300 deeper trees, level on the loans, at a
+    fraction of the fit time (docs/training.md, "Method"). The network stops after 3 epochs without
+    a better validation AUC, at most 20: as good as 5 stale epochs and at most 40 on both problems,
+    in less time (docs/measurements.md, "Training: defaults and the method").
     """
     return {
         "lr": {"C": 0.5},
@@ -171,8 +172,8 @@ def make_estimator(family: str, params: dict[str, Any], ctx: FitContext, encoder
     params = {**default_params(family), **params}
     constraints = _encoded_constraints(encoder, ctx.monotone)
     if family == "lr":
-        # Newton-Cholesky: a few exact Newton steps on tens of features; lbfgs needed ~200
-        # iterations on the heavy-tailed company ratios (5x the time, same coefficients).
+        # Newton-Cholesky: a few exact Newton steps on tens of features; lbfgs needed many more
+        # iterations on the heavy-tailed company ratios for the same coefficients (docs/training.md).
         return LogisticRegression(class_weight="balanced", solver="newton-cholesky", max_iter=300, **params)
     if family == "rf":
         extra = {"monotonic_cst": constraints} if ctx.monotone else {}
@@ -282,7 +283,8 @@ def _stop_weights(y: np.ndarray, ctx: FitContext) -> np.ndarray:
 
     The boosters apply ``scale_pos_weight`` to the training gradient only. Scored unweighted, the
     stopping log-loss penalises the upward shift the weighting causes, so with a few dozen
-    bankruptcies LightGBM stopped after one tree (holdout AUC 0.59 against 0.85 without stopping).
+    bankruptcies LightGBM stopped after one tree and ranked little better than chance
+    (docs/training.md, "Method").
     """
     return np.where(np.asarray(y) == 1, ctx.scale_pos_weight, 1.0)
 

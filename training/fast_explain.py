@@ -15,10 +15,10 @@ scores in one encode and one model pass:
 - Logistic regression: the general path's exact linear SHAP, ``coef * (x - mean of the encoded
   background)``, with that mean computed once here instead of on first use.
 - Random forest: :class:`training.forest_shap.ForestShap` (built once) on the encoded matrix, the
-  same path-dependent TreeSHAP values as shap's ``TreeExplainer`` in a closed form that takes
-  0.8 ms a row instead of 2.1 ms on the demo's forest; the probability is its base value plus the
-  contributions, which equals the forest's average of per-tree predictions (a joblib call per
-  tree in scikit-learn, most of the general path's 17 ms a row).
+  same path-dependent TreeSHAP values as shap's ``TreeExplainer`` in a faster closed form; the
+  probability is its base value plus the contributions, which equals the forest's average of
+  per-tree predictions (a joblib call per tree in scikit-learn, most of the general path's time;
+  figures in docs/measurements.md, "Explanations and one-row scoring", and docs/serving.md).
 - XGBoost and logistic regression probabilities: the calls ``predict_proba`` makes
   (``inplace_predict``; ``expit(X @ coef.T + intercept)``) without its input checks, which cost
   more than the arithmetic on one row.

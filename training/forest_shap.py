@@ -1,8 +1,8 @@
 """Exact path-dependent TreeSHAP of a random forest's P(class 1), fast enough to run per request.
 
 shap's ``TreeExplainer`` walks every tree with the recursive algorithm of Lundberg et al., about
-d^2 work per leaf for d distinct features on its path; on the demo's forest (150 trees, ~75
-leaves each, paths up to 19 splits) that is ~2 ms a row, the largest part of a served request.
+d^2 work per leaf for d distinct features on its path; on the demo's forest (150 trees, deep
+paths) that was the largest part of a served request (docs/serving.md, "Speed").
 
 The same numbers come from a closed form. The path-dependent expectation that TreeSHAP's values
 are the Shapley values of is, per leaf l with value v, path features D (|D| = d), cover
@@ -25,9 +25,10 @@ Everything but o depends on the forest alone and is computed once: each leaf's f
 their zero fraction and the interval of x that follows the path, prod z per leaf, and per
 feature and node the ratio (u + (1-u) z) / z and the inverse of u + (1-u) z. Per row and leaf
 what remains is |A| * ceil(d/2) multiply-adds twice, with no recursion, no division in the inner
-loops and no allocation per tree. Compiled with numba (installed with shap), one row of the
-demo's forest takes 0.8 ms against shap's 2.1 ms; ``tests/training/test_forest_shap.py`` checks
-the values equal shap's, missing values and infinities included.
+loops and no allocation per tree. Compiled with numba (installed with shap), it explains a row
+of the demo's forest in well under shap's time (docs/serving.md, "Speed");
+``tests/training/test_forest_shap.py`` checks the values equal shap's, missing values and
+infinities included.
 
 Inputs are compared as scikit-learn does: rounded to float32, ``x <= threshold`` goes left, a
 missing value follows the node's ``missing_go_to_left`` branch.

@@ -31,7 +31,8 @@ def _torch_threads(n: int) -> Iterator[None]:
     """Run torch with ``n`` intra-op threads, then restore.
 
     A network this small is dominated by thread synchronisation: on a busy 2-core machine one thread
-    trained 13x faster than torch's default of one per core.
+    trained many times faster than torch's default of one per core (docs/measurements.md,
+    "Training: threads").
     """
     previous = torch.get_num_threads()
     torch.set_num_threads(max(1, n))

@@ -19,7 +19,7 @@ FAMILIES = ("lr", "rf", "xgb", "lgbm", "ann", "ftt", "vote")
 #: What ``creditrisk train`` fits unless told otherwise. The FT-Transformer is opt-in: on the
 #: generated panels its test AUC was only slightly above the boosters' for many times their fit CPU
 #: and a slow explanation per row, which ``make demo`` and serving's latency targets cannot afford
-#: (figures: docs/measurements.md, ``make bench BENCH=training``).
+#: (figures: docs/training.md, "The FT-Transformer" and "Benchmark").
 DEFAULT_FAMILIES = tuple(f for f in FAMILIES if f != "ftt")
 
 #: How a run says what it is doing: the CLI prints each message, the demo and tests may stay silent.

@@ -155,7 +155,8 @@ class FrameEncoder(TransformerMixin, BaseEstimator):
         return out
 
     def _transform(self, X: pd.DataFrame) -> np.ndarray:
-        """Array writes per column block; no per-row pandas work, so one row costs well under 1 ms."""
+        """Array writes per column block; no per-row pandas work, so one row (serving's case) is cheap
+        (docs/measurements.md, "Explanations and one-row scoring")."""
         missing = [c for c in self.feature_names_in_ if c not in X.columns]
         if missing:
             raise ValueError(f"missing feature columns: {', '.join(missing)}")

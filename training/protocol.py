@@ -14,8 +14,9 @@ The interval uses Nadeau and Bengio's corrected resampled t statistic (Machine L
 fold scores share most of their training rows, so their plain standard error is far too small;
 the correction inflates the variance by ``n_test / n_train``.
 
-The out-of-time split can also degenerate on real files: a quarter of Freddie Mac loans has one or
-two distinct first-payment months, and the training side of the split kept 54 rows and 4 defaults.
+The out-of-time split can also degenerate on real files: a quarter of Freddie Mac loans has only a
+couple of distinct first-payment months, and the training side of the split kept a few dozen rows
+and a handful of defaults (docs/measurements.md, "Training: defaults and the method").
 :func:`degenerate_split_reason` names that case so training falls back to cross-validation
 (``--protocol auto``) or warns loudly (``--protocol holdout``).
 """

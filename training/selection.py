@@ -1,10 +1,10 @@
 """Which family is registered: cheapest out of fold, unless a cheaper-looking one is within noise.
 
 Expected cost at one threshold is a noisy statistic: on one demo data set LightGBM's out-of-fold
-cost was 2% below the soft vote's while the vote ranked better both out of fold (AUC 0.888 against
-0.872) and on the holdout (96.7% against 93.8% of the oracle AUC, and a lower holdout cost too).
-So the rule is the one-standard-error rule (Hastie, Tibshirani & Friedman, *Elements of
-Statistical Learning*, 7.10): every family whose out-of-fold cost is within one bootstrap standard
+cost was slightly below the soft vote's while the vote ranked better both out of fold and on the
+holdout, with a lower holdout cost too (docs/training.md, "Reliability"). So the rule is the
+one-standard-error rule (Hastie, Tibshirani & Friedman, *Elements of Statistical Learning*,
+7.10): every family whose out-of-fold cost is within one bootstrap standard
 error of the lowest is a candidate, and the candidate that ranks best (highest out-of-fold AUC)
 is registered. The standard error is of the *paired* cost difference, resampling whole entities,
 as both families are scored on the same training rows. The holdout is never read.

@@ -83,7 +83,7 @@ def _cached_service(store, service_name: str) -> tuple[ServiceLayout, OnlineRead
     return cache[service_name]
 
 
-def _null_where(values: list, mask: np.ndarray) -> list:
+def _null_where(values: list, mask: list[bool]) -> list:
     return [None if hide else value for value, hide in zip(values, mask, strict=True)]
 
 
@@ -115,7 +115,8 @@ class OnlineRows:
                 seconds * 1_000_000, _TIMESTAMP, mask=self.missing[view]
             )
         columns["features_found"] = self.found
-        # Arrow builds the ~60 typed columns in C; pandas' dict-of-lists constructor costs ~10x more.
+        # Arrow builds the ~60 typed columns in C; pandas' dict-of-lists constructor is much slower
+        # (docs/measurements.md, "Feature store").
         return pa.Table.from_pydict(columns).to_pandas(split_blocks=True)
 
 
@@ -130,27 +131,28 @@ def read_online(store, model: str, ids: list[str], as_of: datetime | None = None
     raw = reader.read(keys, {REQUEST_TIME_FIELD: as_of})
 
     now = as_of.timestamp()
+    n = len(ids)
     columns: dict[str, list] = {}
     seconds_by_view: dict[str, np.ndarray] = {}
     missing_by_view: dict[str, np.ndarray] = {}
-    hidden: dict[str, np.ndarray] = {}
+    hidden: dict[str, list[bool]] = {}
+    # Plain Python per row and one check per view (not per feature): a request is a few ids and
+    # some sixty features, where a numpy call per feature cost more than the lookup.
     for view, names in layout.stored.items():
-        seconds = np.asarray(raw[names[0] + TIMESTAMP_POSTFIX], dtype="int64")
-        missing = seconds <= 0  # Feast reports "no value" as the epoch
+        seconds = raw[names[0] + TIMESTAMP_POSTFIX]
         ttl = layout.ttl_seconds[view]
-        expired = (now - seconds > ttl) if ttl else np.zeros(len(ids), dtype=bool)
-        hidden[view] = missing | expired | (seconds > now)
-        seconds_by_view[view], missing_by_view[view] = seconds, missing
+        # Feast reports "no value" as the epoch; past the TTL or after as_of is not visible either
+        hide = [s <= 0 or s > now or (bool(ttl) and now - s > ttl) for s in seconds]
+        hidden[view] = hide
+        seconds_by_view[view] = np.asarray(seconds, dtype="int64")
+        missing_by_view[view] = np.asarray([s <= 0 for s in seconds], dtype=bool)
         for name in names:
-            columns[name] = _null_where(raw[name], hidden[view]) if hidden[view].any() else raw[name]
+            columns[name] = _null_where(raw[name], hide) if any(hide) else raw[name]
     for names, sources in layout.on_demand.values():
-        mask = np.zeros(len(ids), dtype=bool)
-        for source in sources:
-            mask |= hidden.get(source, False)
+        mask = [any(hidden[source][row] for source in sources if source in hidden) for row in range(n)]
         for name in names:
-            columns[name] = _null_where(raw[name], mask) if mask.any() else raw[name]
-    delivered = [~mask for mask in hidden.values()]
-    found = np.logical_or.reduce(delivered) if delivered else np.zeros(len(ids), bool)
+            columns[name] = _null_where(raw[name], mask) if any(mask) else raw[name]
+    found = np.asarray([not all(hide[row] for hide in hidden.values()) for row in range(n)], dtype=bool)
     return OnlineRows(
         spec.entity_key, keys, layout.features, columns, seconds_by_view, missing_by_view, found
     )

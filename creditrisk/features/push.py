@@ -18,8 +18,8 @@ the mart they extend (:mod:`creditrisk.features.push_schema`) and hands them to
 Two write paths, same rows:
 
 - ``via="feast"`` (the API and the CLI): ``FeatureStore.push`` itself. Each call re-reads every
-  feature view and service from the registry's protobufs (about 0.35 s per call here, almost all
-  of it decoding), which is fine for a request and too slow for a stream;
+  feature view and service from the registry's protobufs (almost all of a call's time is that
+  decoding: docs/streaming.md), which is fine for a request and too slow for a stream;
 - ``via="engine"`` (the stream consumer): the steps ``FeatureStore.push`` ends in, with the view
   resolved once per store: the online rows are written by the ASOF engine's online writer
   (:func:`creditrisk.feast_asof.online_write.write_batch`, proven equal to Feast's
@@ -71,7 +71,8 @@ PUSH_TARGETS: dict[str, PushTarget] = {
 
 _SCHEMAS: dict[str, MartSchema] = {}
 _LOCK = threading.Lock()
-#: Per FeatureStore: view name -> the resolved FeatureView (decoding one costs ~40 ms).
+#: Per FeatureStore: view name -> the resolved FeatureView (decoding one from the registry's
+#: protobufs is slow: docs/measurements.md, "Feature store").
 _VIEWS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -219,7 +220,8 @@ def _sqlite_event_times(
     online: Any, config: Any, feature_view: Any, key: str, ids: list[str]
 ) -> list[datetime | None] | None:
     """For Feast's plain SQLite store, the stored event times with one narrow query (its
-    ``online_read`` fetches and decodes every feature of every key, 3x the consumer's write).
+    ``online_read`` fetches and decodes every feature of every key, several times the consumer's
+    write: docs/measurements.md, "Feature store").
     None for any other store."""
     from feast.infra.key_encoding_utils import serialize_entity_key
     from feast.infra.online_stores.sqlite import SqliteOnlineStore, _table_id
