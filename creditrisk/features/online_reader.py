@@ -7,9 +7,15 @@ same service for a handful of ids thousands of times, so :class:`OnlineReader` d
 resolution once, when it is built, and per call only:
 
 1. turns the ids into Feast ``EntityKeyProto`` s (Feast's own value conversion, once per unique id);
-2. calls the online store's ``online_read`` for each stored feature view of the service -- the
-   same method Feast's lookup calls, so SQLite, Redis and their key serialisation are Feast's;
-3. converts each value with Feast's ``feast_value_type_to_python_type`` and each row timestamp
+2. reads the rows of every stored feature view of the service with a prepared fetch
+   (:class:`_SqliteFetch`, :class:`_RedisFetch`) that runs the query Feast's ``online_read`` runs,
+   on the store's own connection or client and with Feast's key serialisation, but per call
+   builds nothing else: SQLite gets Feast's ``SELECT`` per view with the row timestamps as text
+   (only the one per id that Feast keeps is converted, by Feast's own converter), Redis gets
+   one pipeline of ``HMGET`` s for every view instead of one per view. Any other online store
+   goes through its ``online_read``, view by view;
+3. converts each value as Feast's ``feast_value_type_to_python_type`` does (plain scalars read
+   straight off the protobuf, every other kind through Feast's function) and each row timestamp
    the way Feast's response does (whole seconds, 0 when the store has nothing);
 4. runs the service's on-demand views through Feast's ``transform_dict`` with the inputs Feast
    would give them (the request time in whole seconds, as Feast's protobuf round trip leaves it),
@@ -27,6 +33,9 @@ from dataclasses import dataclass
 from typing import Any
 
 TIMESTAMP_POSTFIX = "__ts"
+
+#: Value fields Feast returns as they are (no list, set, timestamp, UUID or JSON handling).
+_PLAIN_FIELDS = frozenset({"double_val", "float_val", "int64_val", "int32_val", "string_val", "bool_val"})
 
 
 @dataclass(frozen=True)
@@ -107,6 +116,7 @@ class OnlineReader:
         self._reads = {v.name: v.read for v in views}
         #: the answer's keys in Feast's order: each feature, then its timestamp column
         self._result_order = [key for name in self.features for key in (name, name + TIMESTAMP_POSTFIX)]
+        self._fetch = _fetch_for(self._online_store, self._config, views)
 
     def read(self, ids: list[Any], request_data: dict[str, Any] | None = None) -> dict[str, list[Any]]:
         """Per feature of the service, one value per id (request order, duplicates kept), and
@@ -116,8 +126,7 @@ class OnlineReader:
         ``{"as_of": datetime}``), used for every id.
         """
         from feast.protos.feast.types.EntityKey_pb2 import EntityKey as EntityKeyProto
-        from feast.type_map import feast_value_type_to_python_type, python_values_to_proto_values
-        from google.protobuf.timestamp_pb2 import Timestamp
+        from feast.type_map import python_values_to_proto_values
 
         n = len(ids)
         first: dict[Any, int] = {}
@@ -127,24 +136,9 @@ class OnlineReader:
         keys = [EntityKeyProto(join_keys=[self.join_key], entity_values=[value]) for value in key_values]
         out: dict[str, list[Any]] = {}
         all_values: dict[str, list[Any]] = {}
-        for view in self._views:
-            rows = self._online_store.online_read(
-                config=self._config, table=view.view, entity_keys=keys, requested_features=list(view.read)
-            )
-            seconds = []
-            for stamp, _ in rows:
-                ts = Timestamp()
-                if stamp is not None:
-                    ts.FromDatetime(stamp)
-                seconds.append(ts.seconds)
+        for view, (seconds, values) in zip(self._views, self._fetch.read(keys), strict=True):
             for name in view.read:
-                kind = view.types.get(name)
-                per_entity = [
-                    None
-                    if data is None or name not in data
-                    else feast_value_type_to_python_type(data[name], kind)
-                    for _, data in rows
-                ]
+                per_entity = values[name]
                 all_values[name] = [per_entity[s] for s in slots]
                 if name in view.served:
                     out[name] = all_values[name]
@@ -157,8 +151,7 @@ class OnlineReader:
                     inputs.update({name: all_values[name] for name in self._reads[source]})
                 transformed = odfv.view.transform_dict(inputs)
                 for name in odfv.served:
-                    protos = python_values_to_proto_values(_as_list(transformed[name]), odfv.types[name])
-                    out[name] = [feast_value_type_to_python_type(v) for v in protos]
+                    out[name] = _round_trip(_as_list(transformed[name]), odfv.types[name])
         return {name: out[name] for name in self._result_order if name in out}
 
     def _request_values(self, request_data: dict[str, Any], n: int) -> dict[str, list[Any]]:
@@ -170,10 +163,213 @@ class OnlineReader:
             raise ValueError(f"request data missing for the on-demand features: {', '.join(missing)}")
         values = {}
         for name in self._request_fields:
-            protos = python_values_to_proto_values([request_data[name]] * n)
-            values[name] = [feast_value_type_to_python_type(v) for v in protos]
+            # one value for every id: converted once, as Feast converts each copy
+            protos = python_values_to_proto_values([request_data[name]])
+            values[name] = [feast_value_type_to_python_type(protos[0])] * n
         return values
 
 
 def _as_list(values: Any) -> list[Any]:
     return values if isinstance(values, list) else list(values)
+
+
+def _round_trip(values: list[Any], kind: Any) -> list[Any]:
+    """On-demand outputs as Feast's response returns them: through ``python_values_to_proto_values``
+    and back. For a DOUBLE output that is only None or finite floats the trip is the identity, so
+    such lists are returned as they are; anything else makes the trip."""
+    from feast.type_map import feast_value_type_to_python_type, python_values_to_proto_values
+
+    if kind.name == "DOUBLE" and all(v is None or (type(v) is float and v - v == 0.0) for v in values):
+        return list(values)
+    return [feast_value_type_to_python_type(v) for v in python_values_to_proto_values(values, kind)]
+
+
+def python_value(proto: Any, kind: Any = None) -> Any:
+    """``feast_value_type_to_python_type(proto, kind)``: a plain scalar is returned as Feast returns
+    it (the protobuf field's value); every other kind goes through Feast's function."""
+    field = proto.WhichOneof("val")
+    if field is None:
+        return None
+    if field in _PLAIN_FIELDS and (field != "string_val" or kind not in _UUID_KINDS):
+        return getattr(proto, field)
+    from feast.type_map import feast_value_type_to_python_type
+
+    return feast_value_type_to_python_type(proto, kind)
+
+
+def _uuid_kinds() -> frozenset[Any]:
+    from feast.value_type import ValueType
+
+    return frozenset(getattr(ValueType, n) for n in ("UUID", "TIME_UUID") if hasattr(ValueType, n))
+
+
+_UUID_KINDS: frozenset[Any] = frozenset()  # filled on first _fetch_for (nothing imported at import time)
+
+#: Per stored view: every unique entity's row time in whole seconds (0: none) and, per feature
+#: read, its Python value (None: none).
+ViewRows = tuple[list[int], dict[str, list[Any]]]
+
+
+def _stamp_seconds(stamp: Any) -> int:
+    """Whole seconds of a row time as Feast's response carries them (a protobuf ``Timestamp``)."""
+    from google.protobuf.timestamp_pb2 import Timestamp
+
+    ts = Timestamp()
+    if stamp is not None:
+        ts.FromDatetime(stamp)
+    return ts.seconds
+
+
+class _OnlineReadFetch:
+    """Any online store: its own ``online_read``, view by view (what Feast's lookup calls)."""
+
+    def __init__(self, online_store: Any, config: Any, views: list[_StoredView]) -> None:
+        self._online_store = online_store
+        self._config = config
+        self._views = views
+
+    def read(self, keys: list[Any]) -> list[ViewRows]:
+        out = []
+        for view in self._views:
+            rows = self._online_store.online_read(
+                config=self._config, table=view.view, entity_keys=keys, requested_features=list(view.read)
+            )
+            seconds = [_stamp_seconds(stamp) for stamp, _ in rows]
+            values = {
+                name: [
+                    None
+                    if data is None or name not in data
+                    else python_value(data[name], view.types.get(name))
+                    for _, data in rows
+                ]
+                for name in view.read
+            }
+            out.append((seconds, values))
+        return out
+
+
+class _SqliteFetch:
+    """Feast's SQLite ``online_read`` without its per-row work.
+
+    The same ``SELECT`` on the same connection, except that the row time comes back as text
+    (``CAST``: a column without a declared type skips the connection's converter), so only the
+    time Feast keeps per entity -- its last row's -- is converted, by the converter Feast
+    registered for ``timestamp`` columns; only the features the service reads are parsed.
+    """
+
+    def __init__(self, online_store: Any, config: Any, views: list[_StoredView]) -> None:
+        import sqlite3
+
+        from feast.infra.key_encoding_utils import serialize_entity_key
+        from feast.infra.online_stores.sqlite import _quote_id, _table_id
+
+        self._conn = online_store._get_conn(config)
+        self._serialize = serialize_entity_key
+        self._version = config.entity_key_serialization_version
+        self._convert = sqlite3.converters["TIMESTAMP"]
+        versioning = config.registry.enable_online_feature_view_versioning
+        self._views = [(_quote_id(_table_id(config.project, view.view, versioning)), view) for view in views]
+        self._sql: dict[tuple[str, int], str] = {}
+
+    def _statement(self, table: str, n: int) -> str:
+        sql = self._sql.get((table, n))
+        if sql is None:
+            sql = self._sql[(table, n)] = (
+                f"SELECT entity_key, feature_name, value, CAST(event_ts AS TEXT) FROM {table} "
+                f"WHERE entity_key IN ({','.join('?' * n)}) ORDER BY entity_key"
+            )
+        return sql
+
+    def read(self, keys: list[Any]) -> list[ViewRows]:
+        from feast.protos.feast.types.Value_pb2 import Value as ValueProto
+
+        parse = ValueProto.FromString
+        serialized = [self._serialize(k, entity_key_serialization_version=self._version) for k in keys]
+        index = {key: i for i, key in enumerate(serialized)}
+        out = []
+        for table, view in self._views:
+            rows = self._conn.execute(self._statement(table, len(serialized)), serialized).fetchall()
+            read = {name: [None] * len(serialized) for name in view.read}
+            last: dict[int, Any] = {}
+            for key, name, value, stamp in rows:
+                i = index[key]
+                last[i] = stamp
+                column = read.get(name)
+                if column is not None:
+                    column[i] = python_value(parse(value), view.types.get(name))
+            seconds = [0] * len(serialized)
+            for i, stamp in last.items():
+                seconds[i] = _stamp_seconds(self._timestamp(stamp))
+            out.append((seconds, read))
+        return out
+
+    def _timestamp(self, text: Any) -> Any:
+        """The row time as Feast's ``online_read`` returns it (converted, then UTC)."""
+        from datetime import UTC
+
+        if text is None:
+            return None
+        stamp = self._convert(text.encode() if isinstance(text, str) else text)
+        return stamp.astimezone(UTC) if stamp.tzinfo is not None else stamp.replace(tzinfo=UTC)
+
+
+class _RedisFetch:
+    """Feast's Redis ``online_read`` for every view in one pipeline.
+
+    Feast's own key serialisation, field hashing, ``HMGET`` batch (``_read_hash_fields``: redis-py
+    pipeline or GLIDE batch, as configured) and reply decoding (``_get_features_for_entity``),
+    with every view's commands sent together instead of one round trip per view.
+    """
+
+    def __init__(self, online_store: Any, config: Any, views: list[_StoredView]) -> None:
+        from feast.infra.online_stores.redis import _versioned_fv_name
+
+        self._store = online_store
+        self._config = config
+        self._views = []
+        for view in views:
+            fv_name = _versioned_fv_name(view.view, config)
+            names, fields = online_store._generate_hset_keys_for_features(
+                view.view, list(view.read), fv_name_override=fv_name
+            )
+            self._views.append((view, fv_name, names, fields))
+
+    def read(self, keys: list[Any]) -> list[ViewRows]:
+        redis_keys = self._store._generate_redis_keys_for_entities(self._config, keys)
+        commands = [(key, fields) for _, _, _, fields in self._views for key in redis_keys]
+        replies = self._store._read_hash_fields(self._config, commands)
+        out = []
+        for n, (view, fv_name, names, _) in enumerate(self._views):
+            rows = [
+                self._store._get_features_for_entity(values, fv_name, list(names))
+                for values in replies[n * len(redis_keys) : (n + 1) * len(redis_keys)]
+            ]
+            seconds = [_stamp_seconds(stamp) for stamp, _ in rows]
+            values = {
+                name: [
+                    None
+                    if data is None or name not in data
+                    else python_value(data[name], view.types.get(name))
+                    for _, data in rows
+                ]
+                for name in view.read
+            }
+            out.append((seconds, values))
+        return out
+
+
+def _fetch_for(online_store: Any, config: Any, views: list[_StoredView]) -> Any:
+    """The prepared fetch for the store's kind (Feast's own SQLite and Redis stores), else its
+    ``online_read``."""
+    global _UUID_KINDS
+    if not _UUID_KINDS:
+        _UUID_KINDS = _uuid_kinds()
+    kind = type(online_store).__name__
+    try:
+        if kind == "SqliteOnlineStore":
+            return _SqliteFetch(online_store, config, views)
+        if kind == "RedisOnlineStore" and hasattr(online_store, "_read_hash_fields"):
+            return _RedisFetch(online_store, config, views)
+    except (AttributeError, ImportError, KeyError, TypeError):  # another Feast version's internals
+        pass
+    return _OnlineReadFetch(online_store, config, views)
