@@ -129,6 +129,19 @@ STATEMENT_COLUMNS = [
 
 QUARTER_ENDS = ["03-31", "06-30", "09-30", "12-31"]
 
+#: Lines whose company id breaks the rule (C + 6 digits; dbt macro company_id_violation), in each
+#: companies file that carries one: (file, line, the reason it must be rejected with).
+BROKEN_COMPANY_IDS = [
+    ("companies.csv", "c000003,Lower Case Co,retail,2001", "missing or malformed company_id: c000003"),
+    ("companies.csv", ",No Id Co,retail,2001", "missing or malformed company_id: <blank>"),
+    (
+        "financial_statements.csv",
+        "C00001,2019,1,2019-03-31,2019-05-10,0,USD" + ",1" * 17,
+        "missing or malformed company_id: C00001",
+    ),
+    ("bankruptcies.csv", "C0000021,2019-11-15,11", "missing or malformed company_id: C0000021"),
+]
+
 
 def statement_row(company: str, year: int, quarter: int, filing: str, amendment: int, scale: float) -> list:
     """A balanced statement scaled by ``scale`` (current ratio 2.0 at scale 1)."""
@@ -162,17 +175,32 @@ def statement_rows() -> list[list]:
 
 def _write_companies(folder: Path) -> dict[str, int]:
     folder.mkdir(parents=True, exist_ok=True)
+
+    def broken_ids(file: str) -> list[str]:
+        return [line for name, line, _ in BROKEN_COMPANY_IDS if name == file]
+
     companies = [["C000001", "Acme, Inc.", "industrials", 1990], ["C000002", "Bust Co", "retail", 2005]]
-    _write_csv(folder / "companies.csv", ["company_id", "company_name", "sector", "founded_year"], companies)
+    _write_csv(
+        folder / "companies.csv",
+        ["company_id", "company_name", "sector", "founded_year"],
+        companies,
+        extra_lines=broken_ids("companies.csv"),
+    )
     rows = statement_rows()
     broken = ["C000001,2019,5,2019-12-31,2020-02-09,0,USD" + ",1" * 17]  # fiscal_quarter 5
+    broken += broken_ids("financial_statements.csv")
     _write_csv(folder / "financial_statements.csv", STATEMENT_COLUMNS, rows, extra_lines=broken)
     _write_csv(
         folder / "bankruptcies.csv",
         ["company_id", "bankruptcy_filing_date", "chapter"],
         [["C000002", "2019-11-15", 11]],
+        extra_lines=broken_ids("bankruptcies.csv"),
     )
-    return {"companies": 2, "financial_statements": len(rows) + 1, "bankruptcies": 1}
+    return {
+        "companies": len(companies) + len(broken_ids("companies.csv")),
+        "financial_statements": len(rows) + len(broken),
+        "bankruptcies": 1 + len(broken_ids("bankruptcies.csv")),
+    }
 
 
 def _write_macro(folder: Path) -> dict[str, int]:

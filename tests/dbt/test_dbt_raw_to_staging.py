@@ -88,6 +88,16 @@ def test_crafted_broken_lines_are_rejected_with_their_reason(crafted_build: Buil
     assert perf["reject_reason"].str.startswith("duplicate loan and reporting month").sum() == 1
 
 
+def test_crafted_malformed_company_ids_are_rejected_in_every_companies_file(crafted_build: Built) -> None:
+    """One rule (macro company_id_violation) for the three files that carry a company id."""
+    from tests.dbt.raw_fixture import BROKEN_COMPANY_IDS
+
+    for file, line, reason in BROKEN_COMPANY_IDS:
+        model = f"stg_companies__{file.removesuffix('.csv')}_rejected"
+        rejected = crafted_build.query(f"select line, reject_reason from {model}").set_index("line")
+        assert rejected.loc[line, "reject_reason"] == reason, (file, line)
+
+
 def test_all_three_freddie_layouts_are_detected(crafted_build: Built) -> None:
     layouts = crafted_build.query("select distinct source_layout from stg_freddie__loans order by 1")
     assert layouts["source_layout"].tolist() == ["26", "31", "32"]
