@@ -215,8 +215,9 @@ def _family_models(ctx: BenchContext, data_dir: Path, families: list[str]) -> st
     from mlflow import MlflowClient
 
     from training.labelled_data import load_training_set
+    from training.options import TrainOptions
     from training.registry import configure_tracking, ensure_experiment, log_model
-    from training.train import TrainOptions, train_model
+    from training.train import train_model
 
     settings = Settings(data_dir=data_dir, mlflow_tracking_uri=uri)
     data = load_training_set("loan_default", None, None, settings)
