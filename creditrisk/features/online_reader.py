@@ -2,8 +2,8 @@
 
 ``FeatureStore.get_online_features`` re-resolves the service on every call (feature references,
 views, entity maps, a protobuf response built value by value and converted back to Python), which
-measured about 1 ms of CPU per single-id lookup -- more than the read itself. A server asks the
-same service for a handful of ids thousands of times, so :class:`OnlineReader` does that
+costs more CPU per single-id lookup than the read itself (docs/features.md, "Benchmarks"). A server
+asks the same service for a handful of ids thousands of times, so :class:`OnlineReader` does that
 resolution once, when it is built, and per call only:
 
 1. turns the ids into Feast ``EntityKeyProto`` s (Feast's own value conversion, once per unique id);
