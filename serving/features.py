@@ -36,6 +36,8 @@ class FeatureLookup:
     ttls: dict[str, timedelta | None]
     #: the model's features per row as the store served them (plain Python values, None if absent)
     records: list[dict[str, Any]] | None = None
+    #: the frame's values as one object matrix (what the compiled explainers read)
+    matrix: np.ndarray | None = None
 
     def freshness(self, row: int, now: datetime) -> dict[str, Any]:
         """Feature timestamps of one row and whether any view is older than its TTL."""
@@ -166,6 +168,7 @@ def shape_lookup(rows: Any, model: ServedModel, ttls: dict[str, timedelta | None
         timestamps=timestamps,
         ttls=ttls,
         records=records,
+        matrix=matrix,
     )
 
 

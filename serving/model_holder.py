@@ -103,12 +103,17 @@ def explanation_gives_probability(artifact: Any) -> bool:
 
 def probability_from_output(explanation: Any) -> np.ndarray | None:
     """``base + sum(contributions)`` mapped to a probability, or None for an unknown space."""
-    output = np.asarray(explanation.base_value, dtype=float).reshape(-1) + explanation.contributions.to_numpy(
-        dtype=float
-    ).sum(axis=1)
-    if explanation.output_space == "log_odds":
+    return output_probability(
+        explanation.base_value, explanation.contributions.to_numpy(dtype=float), explanation.output_space
+    )
+
+
+def output_probability(base_value: Any, contributions: np.ndarray, output_space: str) -> np.ndarray | None:
+    """The probability ``base + sum(contributions)`` stands for in ``output_space`` (None: unknown)."""
+    output = np.asarray(base_value, dtype=float).reshape(-1) + contributions.sum(axis=1)
+    if output_space == "log_odds":
         return 1.0 / (1.0 + np.exp(-output))
-    if explanation.output_space == "probability":
+    if output_space == "probability":
         return output
     return None
 

@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from serving.model_holder import ServedModel, probability_from_output
+from serving.model_holder import ServedModel, output_probability
 from serving.prediction_log import plain_value
+from training.fast_explain import FrameColumns, explain_rows
 
 
 @dataclass
@@ -38,25 +39,37 @@ def score_frame(
     found: np.ndarray,
     top_k: int,
     records: list[dict[str, Any]] | None = None,
+    matrix: np.ndarray | None = None,
 ) -> list[EntityScore]:
     """Score the rows of ``frame`` (one per id) whose ``found`` flag is set.
 
-    ``records`` (optional) are the same rows as plain dicts, when the caller already has them.
+    ``records`` (optional) are the same rows as plain dicts, when the caller already has them;
+    ``matrix`` (optional) the frame's values as an object matrix, which the model's compiled
+    explainer reads without the frame.
     """
     results = [EntityScore(entity_id=i, status="not_found") for i in ids]
     rows = np.flatnonzero(found)
     if rows.size == 0:
         return results
     features = frame.iloc[rows] if rows.size != len(frame) else frame
-    explanation = model.artifact.explain(features)
-    base = np.broadcast_to(np.asarray(explanation.base_value, dtype=float).reshape(-1), (rows.size,))
-    contributions = explanation.contributions
-    contrib_values = contributions.to_numpy(dtype=float)
+    explained = None
+    if matrix is not None:
+        values = matrix[rows] if rows.size != len(frame) else matrix
+        explained = explain_rows(model.artifact, FrameColumns.from_matrix(values, model.feature_names))
+    if explained is not None:
+        base_value, contrib_values = explained
+        output_space = "log_odds"
+        contrib_names = model.feature_names
+    else:
+        explanation = model.artifact.explain(features)
+        base_value, output_space = explanation.base_value, explanation.output_space
+        contrib_values = explanation.contributions.to_numpy(dtype=float)
+        contrib_names = list(explanation.contributions.columns)
+    base = np.broadcast_to(np.asarray(base_value, dtype=float).reshape(-1), (rows.size,))
     if model.proba_from_explanation:  # verified at load time to equal predict_proba
-        probabilities = probability_from_output(explanation)
+        probabilities = output_probability(base, contrib_values, output_space)
     else:
         probabilities = np.asarray(model.artifact.predict_proba(features), dtype=float).reshape(-1)
-    contrib_names = list(contributions.columns)
     columns = list(features.columns)
     value_columns = set(columns)
     if records is not None:
@@ -87,7 +100,7 @@ def score_frame(
             risk=int(probability >= model.threshold),
             threshold=model.threshold,
             explanation={
-                "output_space": explanation.output_space,
+                "output_space": output_space,
                 "base_value": float(base[n]),
                 "output_value": float(base[n]) + total,
                 "top_contributions": top,

@@ -26,7 +26,9 @@ def score_ids(state: ServingState, model_name: str, ids: list[str], request_id: 
     model = state.models.get(model_name)
     state.log.check()
     lookup = state.features.fetch(model, ids)
-    scores = score_frame(model, ids, lookup.frame, lookup.found, state.settings.explain_top_k, lookup.records)
+    scores = score_frame(
+        model, ids, lookup.frame, lookup.found, state.settings.explain_top_k, lookup.records, lookup.matrix
+    )
     return _finish(state, model, scores, request_id, started, lookup)
 
 
