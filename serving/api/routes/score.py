@@ -4,7 +4,9 @@ A request for a few entities is scored on the event loop: it is a couple of mill
 CPU-bound work in one process, and a hop to the thread pool and back costs more than it saves
 (the GIL serialises the work anyway). Larger batches go to the thread pool so that health probes
 and small requests are not held up behind them. The answer is encoded by
-:mod:`serving.api.encoding` (the schema below stays the documented one).
+:mod:`serving.api.encoding` (the schema below stays the documented one). Plainly valid requests
+to the two score-by-id routes are answered by :mod:`serving.api.fast_lane` with these same
+functions, without FastAPI's per-request dependency and validation machinery.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Path, Response, status
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from creditrisk.model_specs import MODELS, model_for_route
@@ -42,13 +46,14 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def _scored(
+async def scored(
     score: Callable[[ServingState, str, list[Any], str], dict[str, Any]],
     state: ServingState,
     model: str,
     items: list[Any],
     request_id: str,
 ) -> Response:
+    """Run ``score`` (on the loop or in the thread pool, by size) and encode its answer."""
     if len(items) <= INLINE_MAX_ENTITIES:
         payload = score(state, model, items, request_id)
     else:
@@ -61,7 +66,7 @@ async def score_loans(
     body: LoanScoreRequest, state: StateDep, _: ApiKeyDep, request_id: RequestIdDep
 ) -> Response:
     """Score loans by id with the loan default model (up to 1000 ids; unknown ids are ``not_found``)."""
-    return await _scored(score_ids, state, model_for_route("loans").name, body.loan_ids, request_id)
+    return await scored(score_ids, state, model_for_route("loans").name, body.loan_ids, request_id)
 
 
 @router.post("/companies/score", response_model=ScoreResponse, responses=_ERRORS)
@@ -69,7 +74,7 @@ async def score_companies(
     body: CompanyScoreRequest, state: StateDep, _: ApiKeyDep, request_id: RequestIdDep
 ) -> Response:
     """Score companies by id with the bankruptcy model (up to 1000 ids)."""
-    return await _scored(score_ids, state, model_for_route("companies").name, body.company_ids, request_id)
+    return await scored(score_ids, state, model_for_route("companies").name, body.company_ids, request_id)
 
 
 @router.post(
@@ -91,4 +96,16 @@ async def score_features(
             status.HTTP_404_NOT_FOUND, detail=f"unknown model '{model}'; have {sorted(known)}"
         )
     rows = [(row.id, row.features) for row in body.rows]
-    return await _scored(score_rows, state, model, rows, request_id)
+    return await scored(score_rows, state, model, rows, request_id)
+
+
+def fast_lane_routes() -> dict[str, tuple[str, type[BaseModel], str, APIRoute]]:
+    """The score-by-id routes :class:`serving.api.fast_lane.ScoreFastLane` may answer: path ->
+    (model, body model, id field, the route), answered as the handlers above answer them."""
+    bodies = {"loans": (LoanScoreRequest, "loan_ids"), "companies": (CompanyScoreRequest, "company_ids")}
+    lanes = {}
+    for api_route, (body, field) in bodies.items():
+        path = f"{router.prefix}/{api_route}/score"
+        route = next(r for r in router.routes if isinstance(r, APIRoute) and r.path == path)
+        lanes[path] = (model_for_route(api_route).name, body, field, route)
+    return lanes
