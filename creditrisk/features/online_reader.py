@@ -34,6 +34,9 @@ from typing import Any
 
 TIMESTAMP_POSTFIX = "__ts"
 
+#: Distinct stored row times whose conversion a SQLite fetch remembers (then it starts afresh).
+_STAMP_CACHE_SIZE = 65_536
+
 #: Value fields Feast returns as they are (no list, set, timestamp, UUID or JSON handling).
 _PLAIN_FIELDS = frozenset({"double_val", "float_val", "int64_val", "int32_val", "string_val", "bool_val"})
 
@@ -126,14 +129,15 @@ class OnlineReader:
         ``{"as_of": datetime}``), used for every id.
         """
         from feast.protos.feast.types.EntityKey_pb2 import EntityKey as EntityKeyProto
-        from feast.type_map import python_values_to_proto_values
 
         n = len(ids)
         first: dict[Any, int] = {}
         slots = [first.setdefault(i, len(first)) for i in ids]  # row -> unique entity index
         unique = list(first)
-        key_values = python_values_to_proto_values(unique, self._key_type)
-        keys = [EntityKeyProto(join_keys=[self.join_key], entity_values=[value]) for value in key_values]
+        keys = [
+            EntityKeyProto(join_keys=[self.join_key], entity_values=[value])
+            for value in self._key_values(unique)
+        ]
         out: dict[str, list[Any]] = {}
         all_values: dict[str, list[Any]] = {}
         for view, (seconds, values) in zip(self._views, self._fetch.read(keys), strict=True):
@@ -153,6 +157,17 @@ class OnlineReader:
                 for name in odfv.served:
                     out[name] = _round_trip(_as_list(transformed[name]), odfv.types[name])
         return {name: out[name] for name in self._result_order if name in out}
+
+    def _key_values(self, ids: list[Any]) -> list[Any]:
+        """The ids as Feast ``Value`` protos: for a string key, ``Value(string_val=id)`` is what
+        ``python_values_to_proto_values`` builds for a ``str``, without its per-call type checks."""
+        from feast.protos.feast.types.Value_pb2 import Value as ValueProto
+        from feast.type_map import python_values_to_proto_values
+        from feast.value_type import ValueType
+
+        if self._key_type == ValueType.STRING and all(type(i) is str for i in ids):
+            return [ValueProto(string_val=i) for i in ids]
+        return python_values_to_proto_values(ids, self._key_type)
 
     def _request_values(self, request_data: dict[str, Any], n: int) -> dict[str, list[Any]]:
         """Request fields as the on-demand views see them after Feast's protobuf round trip."""
@@ -270,6 +285,7 @@ class _SqliteFetch:
         versioning = config.registry.enable_online_feature_view_versioning
         self._views = [(_quote_id(_table_id(config.project, view.view, versioning)), view) for view in views]
         self._sql: dict[tuple[str, int], str] = {}
+        self._stamps: dict[Any, int] = {}
 
     def _statement(self, table: str, n: int) -> str:
         sql = self._sql.get((table, n))
@@ -299,9 +315,19 @@ class _SqliteFetch:
                     column[i] = python_value(parse(value), view.types.get(name))
             seconds = [0] * len(serialized)
             for i, stamp in last.items():
-                seconds[i] = _stamp_seconds(self._timestamp(stamp))
+                seconds[i] = self._seconds(stamp)
             out.append((seconds, read))
         return out
+
+    def _seconds(self, text: Any) -> int:
+        """Whole seconds of a stored row time, remembered per text (rows share a handful of times:
+        report months, materialisation runs), as :meth:`_timestamp` and Feast's response give them."""
+        seconds = self._stamps.get(text)
+        if seconds is None:
+            if len(self._stamps) >= _STAMP_CACHE_SIZE:
+                self._stamps.clear()
+            seconds = self._stamps[text] = _stamp_seconds(self._timestamp(text))
+        return seconds
 
     def _timestamp(self, text: Any) -> Any:
         """The row time as Feast's ``online_read`` returns it (converted, then UTC)."""
