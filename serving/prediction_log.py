@@ -26,6 +26,7 @@ import math
 import os
 import re
 import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -41,6 +42,8 @@ from creditrisk.errors import ConfigurationError, CreditRiskError
 logger = logging.getLogger(__name__)
 
 GENESIS_HASH = "0" * 64
+#: How often the writer thread chains the records requests queued (writing stays per flush).
+CHAIN_SECONDS = 0.02
 HEAD_FILE = "_head.json"
 LOCK_FILE = ".writer.lock"
 _PART_RE = re.compile(r"^part-(\d{12})\.parquet$")
@@ -254,21 +257,34 @@ class PredictionLog:
 
     # ------------------------------------------------------------------ writer
     def _run(self) -> None:
+        """Chain what is queued every ``CHAIN_SECONDS``, write every ``flush_seconds`` (or when
+        asked): the hashing is spread evenly between requests instead of arriving as one burst
+        per flush, which on a one-core server delayed whichever requests came in meanwhile."""
+        written_at = time.monotonic()
         while not self._stop.is_set():
-            self._wake.wait(self.flush_seconds)
+            asked = self._wake.wait(min(CHAIN_SECONDS, self.flush_seconds))
             self._wake.clear()
-            self.flush()
+            if asked or time.monotonic() - written_at >= self.flush_seconds:
+                self.flush()
+                written_at = time.monotonic()
+            else:
+                with self._flush_lock:
+                    self._chain_queued()
+
+    def _chain_queued(self) -> None:
+        """Number and chain every queued record (the caller holds the flush lock)."""
+        batch = []
+        while self._queue:
+            batch.append(self._queue.popleft())
+        if batch:
+            rows = _chain(batch, self._seq, self._last_hash)
+            self._seq, self._last_hash = rows[-1]["seq"], rows[-1]["record_hash"]
+            self._chained.extend(rows)
 
     def flush(self) -> int:
         """Chain what is queued and write everything not yet on disk; returns records written."""
         with self._flush_lock:
-            batch = []
-            while self._queue:
-                batch.append(self._queue.popleft())
-            if batch:
-                rows = _chain(batch, self._seq, self._last_hash)
-                self._seq, self._last_hash = rows[-1]["seq"], rows[-1]["record_hash"]
-                self._chained.extend(rows)
+            self._chain_queued()
             if not self._chained:
                 return 0
             try:
