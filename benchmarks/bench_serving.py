@@ -205,7 +205,11 @@ def _family_models(ctx: BenchContext, data_dir: Path, families: list[str]) -> st
     store = ctx.scratch("family_models")
     uri = f"sqlite:///{store / 'mlflow.db'}"
     trained = store / "trained.json"
-    done: dict[str, int] = json.loads(trained.read_text()) if trained.exists() else {}
+    # the models are reused while the data they were trained on is the same
+    marts = Settings(data_dir=data_dir).marts_dir / "feat_loan_origination.parquet"
+    data_key = f"{data_dir}:{marts.stat().st_mtime_ns}"
+    saved = json.loads(trained.read_text()) if trained.exists() else {}
+    done: dict[str, int] = saved.get("models", {}) if saved.get("data") == data_key else {}
     runs = [run for run in TRAINING_RUNS if any(f in run and f not in done for f in families)]
     if not runs:
         return uri
@@ -236,7 +240,7 @@ def _family_models(ctx: BenchContext, data_dir: Path, families: list[str]) -> st
             version = mlflow.register_model(info.model_uri, "loan_default").version
             MlflowClient(uri, uri).set_registered_model_alias("loan_default", f"bench_{family}", str(version))
             done[family] = int(version)
-            trained.write_text(json.dumps(done))
+            trained.write_text(json.dumps({"data": data_key, "models": done}))
     return uri
 
 
