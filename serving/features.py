@@ -152,7 +152,8 @@ def shape_lookup(rows: Any, model: ServedModel, ttls: dict[str, timedelta | None
     for j, values in enumerate(columns):
         matrix[:, j] = values
     records = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
-    # dtype=object: pandas would otherwise try every column for dates (~0.4 ms for 60 columns);
+    # dtype=object: pandas would otherwise try every column for dates, which cost more than the
+    # lookup (docs/serving.md, Speed);
     # the model casts its numeric features itself and has no date features
     frame = pd.DataFrame(matrix, columns=model.feature_index, copy=False, dtype=object)
     timestamps = {

@@ -105,7 +105,7 @@ SWITCH_INTERVAL_SECONDS = 0.0005
 def settle_interpreter() -> None:
     """After the models are loaded: move everything alive into the collector's permanent
     generation (``gc.freeze``), so a full collection during a request walks only what requests
-    allocate, not the models, Feast and pandas (tens of milliseconds a time, the p99 tail); and
+    allocate, not the models, Feast and pandas (a long pause in the p99 tail otherwise); and
     hand the GIL over more often (``SWITCH_INTERVAL_SECONDS``)."""
     import gc
     import sys

@@ -188,8 +188,8 @@ def _transform(odfv: Any, inputs: dict[str, list[Any]]) -> dict[str, Any]:
     """``odfv.transform_dict(inputs)``'s outputs for a Python-mode, batch (non-singleton) view:
     its UDF called with the input dict ``transform_dict`` builds (the inputs plus each source
     feature under its other name, ``<view>__<feature>`` or plain), without the per-call runtime
-    type checks Feast's class carries (a third of the lookup). Other views go through
-    ``transform_dict`` itself."""
+    type checks Feast's class carries (a large share of the lookup: docs/serving.md, Speed). Other
+    views go through ``transform_dict`` itself."""
     transformation = getattr(odfv, "feature_transformation", None)
     udf = getattr(transformation, "udf", None)
     if odfv.mode != "python" or odfv.singleton or udf is None:

@@ -2,7 +2,8 @@
 
 ``POST /v1/loans/score`` and ``POST /v1/companies/score`` are the hot path. Through FastAPI each one
 resolves four dependencies, validates the body through the route's field, builds a ``Request`` and
-walks the router: a fifth of a request's CPU once the lookup and the model were fast. This ASGI
+walks the router: once the lookup and the model were fast, a large share of a request's CPU
+(docs/serving.md, Speed). This ASGI
 middleware sits inside the security and metrics middleware and, for a request to one of those
 two paths, does what the route does, in the same order and with the same functions:
 
