@@ -270,17 +270,7 @@ class _OnlineReadFetch:
             rows = self._online_store.online_read(
                 config=self._config, table=view.view, entity_keys=keys, requested_features=list(view.read)
             )
-            seconds = [_stamp_seconds(stamp) for stamp, _ in rows]
-            values = {
-                name: [
-                    None
-                    if data is None or name not in data
-                    else python_value(data[name], view.types.get(name))
-                    for _, data in rows
-                ]
-                for name in view.read
-            }
-            out.append((seconds, values))
+            out.append(_view_columns(view, rows))
         return out
 
 
@@ -402,17 +392,7 @@ class _RedisFetch:
                 self._store._get_features_for_entity(values, fv_name, list(names))
                 for values in replies[n * len(redis_keys) : (n + 1) * len(redis_keys)]
             ]
-            seconds = [_stamp_seconds(stamp) for stamp, _ in rows]
-            values = {
-                name: [
-                    None
-                    if data is None or name not in data
-                    else python_value(data[name], view.types.get(name))
-                    for _, data in rows
-                ]
-                for name in view.read
-            }
-            out.append((seconds, values))
+            out.append(_view_columns(view, rows))
         return out
 
 
@@ -431,3 +411,17 @@ def _fetch_for(online_store: Any, config: Any, views: list[_StoredView]) -> Any:
     except (AttributeError, ImportError, KeyError, TypeError):  # another Feast version's internals
         pass
     return _OnlineReadFetch(online_store, config, views)
+
+
+def _view_columns(view: Any, rows: list[Any]) -> tuple[list[Any], dict[str, list[Any]]]:
+    """One view's read as event seconds per row and plain values per feature (None when absent);
+    the same for the SQLite and the Redis read."""
+    seconds = [_stamp_seconds(stamp) for stamp, _ in rows]
+    values = {
+        name: [
+            None if data is None or name not in data else python_value(data[name], view.types.get(name))
+            for _, data in rows
+        ]
+        for name in view.read
+    }
+    return seconds, values
