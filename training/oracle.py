@@ -1,7 +1,7 @@
 """The generator's true probabilities for holdout rows: the ceiling a model can reach on generated data.
 
 A training run reports the oracle's holdout AUC and each family's share of it, with a bootstrap
-interval (:func:`holdout_truth`, :func:`holdout_oracle_auc`).
+interval (:func:`holdout_true_pd`, :func:`holdout_oracle_auc`).
 
 Only evaluation reads ``raw/_truth/`` (docs/contracts.md). Rows are matched on the entity and the
 observation period: a loan's ``observation_month`` (or, when the training set does not carry it, the
@@ -108,7 +108,7 @@ def auc_ratio_intervals(
     return percentile_intervals(ratios, level)
 
 
-def holdout_truth(
+def holdout_true_pd(
     holdout: pd.DataFrame, data: LabelledData, settings: Settings, log: Log
 ) -> np.ndarray | None:
     """The generator's true PD per holdout row (NaN where unmatched), or ``None`` when unusable."""

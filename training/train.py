@@ -52,7 +52,7 @@ from training.evaluate import (
 from training.families import FitContext, monotone_directions, voting_ensemble
 from training.labelled_data import LabelledData
 from training.options import DEFAULT_FAMILIES, FAMILIES, MONOTONE_FAMILIES, Log, TrainOptions, monotone_on
-from training.oracle import holdout_oracle_auc, holdout_truth
+from training.oracle import holdout_oracle_auc, holdout_true_pd
 from training.protocol import Protocol, fold_scores, summarise
 from training.registry import PromotionDecision, register_and_promote
 from training.results import FamilyResult, TrainingReport
@@ -109,7 +109,7 @@ def train_model(
         results = _train_families(data, options, sides, ctx, exposure, log)
         selected = select_family(results, sides.groups, seed=options.seed)
         _warn_if_no_better_than_chance(results[selected], protocol, log)
-        truth = holdout_truth(sides.holdout, data, settings, log)
+        truth = holdout_true_pd(sides.holdout, data, settings, log)
         oracle_auc = holdout_oracle_auc(truth, sides, data, results, options, log)
         tracking.log_comparison(results, selected, sides, oracle_auc, truth)
         model = _artifact(data, options, results[selected], sides)

@@ -77,7 +77,9 @@ def test_company_truth_covers_each_original_statement_and_ranks(raw_dir: Path) -
         assert 0.4 < complete.true_pd_12m.mean() / complete.label.mean() < 2.5
 
 
-@pytest.mark.parametrize("folder", ["dbt_project", "feature_repo", "creditrisk", "training", "serving"])
+@pytest.mark.parametrize(
+    "folder", ["dbt_project", "feature_repo", "creditrisk", "training", "analysis", "monitoring", "serving"]
+)
 def test_nothing_outside_the_generator_reads_the_truth(folder: str) -> None:
     """Features must never see the generator's truth: only datagen (and tests) name ``_truth``.
 
