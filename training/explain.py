@@ -7,7 +7,8 @@ Each family is explained in its own natural space, exactly and fast where an exa
 | XGBoost, LightGBM | the booster's own TreeSHAP (``pred_contribs``) | log-odds |
 | logistic regression | exact linear SHAP, ``coef * (x - mean(background))`` | log-odds |
 | random forest | ``shap.TreeExplainer`` (path-dependent) | probability |
-| neural network, FT-Transformer | exact-additive permutation SHAP over a background sample | log-odds |
+| neural network | DeepSHAP over a background sample (:mod:`training.deep_shap`) | log-odds |
+| FT-Transformer, MLPs fitted before DeepSHAP | permutation SHAP over a background sample | log-odds |
 | soft-voting ensemble | members' contributions in probability, weighted like the vote | probability |
 
 SHAP's ``TreeExplainer`` refuses a ``VotingClassifier``; the ensemble's prediction is the weighted
@@ -31,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from training.calibration import expit
+from training.deep_shap import MlpDeepShap, deep_explained
 
 Space = Literal["log_odds", "probability"]
 
@@ -116,14 +118,22 @@ def _explain_model(
         phi = values[:, :, 1] if values.ndim == 3 else values
         expected = np.atleast_1d(explainer.expected_value)
         return np.full(n, float(expected[-1])), phi, "probability"
+    if deep_explained(model):
+        explainer = cache.get("deep_shap")
+        if explainer is None:
+            explainer = cache["deep_shap"] = MlpDeepShap(model, encoder.transform(background))
+        base, phi = explainer.explain(Xt)
+        return base, phi, "log_odds"
     if _permutation_explained(model):
         return _explain_permutation(model, Xt, encoder, background, cache)
     raise TypeError(f"no explainer for model type {kind}")
 
 
 def _permutation_explained(model: Any) -> bool:
-    """The networks: no exact, fast SHAP exists for them, so the model-agnostic explainer applies
-    (a new family opts in with ``_model_agnostic_shap = True``)."""
+    """The FT-Transformer, and MLPs fitted before DeepSHAP: no exact, fast SHAP exists for them,
+    so the model-agnostic explainer applies (a new family opts in with ``_model_agnostic_shap = True``)."""
+    if deep_explained(model):
+        return False
     return bool(getattr(model, "_is_torch_mlp", False) or getattr(model, "_model_agnostic_shap", False))
 
 

@@ -50,6 +50,7 @@ import pandas as pd
 from scipy import special
 
 from training.calibration import expit, logit
+from training.deep_shap import MlpDeepShap, deep_explained, supports_architecture
 from training.explain import (
     NativeExplanation,
     _grouping_matrix,
@@ -225,7 +226,10 @@ class FastExplainer:
             self.forest = ForestShap(self.model)
             self.base = self.forest.base
         elif self.kind == "TorchMLPClassifier":
-            self.mlp = MlpPermutation(self.model, encoder, background)
+            if deep_explained(self.model):
+                self.mlp = MlpDeep(self.model, encoder, background)
+            else:
+                self.mlp = MlpPermutation(self.model, encoder, background)
         else:  # LogisticRegression, as training.explain does it (the raw background through the encoder)
             self.mean = encoder.transform(background).mean(axis=0)
             self.coef = self.model.coef_[0]
@@ -247,7 +251,7 @@ class FastExplainer:
         if kind == "LogisticRegression":
             return np.asarray(model.coef_).shape[0] == 1
         if kind == "TorchMLPClassifier":
-            return MlpPermutation.supports(model)
+            return MlpDeep.supports(model) or MlpPermutation.supports(model)
         if kind == "LGBMClassifier":
             params = model.booster_.params
             return model.objective_ == "binary" and float(params.get("sigmoid", 1.0)) == 1.0
@@ -312,6 +316,31 @@ class FastExplainer:
         return NativeExplanation(base=base, phi=phi, score=score, space="log_odds"), raw
 
 
+class MlpDeep:
+    """The general path's DeepSHAP of a fitted ``TorchMLPClassifier``: the same
+    :class:`training.deep_shap.MlpDeepShap` on the same encoded matrix, so equal bit for bit, with
+    the probability taken from the network's float32 layers without ``predict_proba``'s checks."""
+
+    def __init__(self, model: Any, encoder: Any, background: pd.DataFrame) -> None:
+        self.model = model
+        self.deep = MlpDeepShap(model, encoder.transform(background))
+        self.grouping = _grouping_matrix(encoder)
+
+    @staticmethod
+    def supports(model: Any) -> bool:
+        return deep_explained(model) and supports_architecture(getattr(model, "module_", None))
+
+    def proba(self, Xt: np.ndarray) -> np.ndarray:
+        return self.model.predict_proba(Xt)[:, 1]
+
+    def explain(self, Xt: np.ndarray) -> tuple[NativeExplanation, np.ndarray]:
+        """(log-odds explanation, raw P(bad)) as ``explain_estimator`` gives them for the MLP."""
+        base, phi_t = self.deep.explain(Xt)
+        phi = phi_t @ self.grouping
+        native = NativeExplanation(base=base, phi=phi, score=base + phi.sum(axis=1), space="log_odds")
+        return native, self.proba(Xt)
+
+
 class MlpPermutation:
     """The general path's permutation SHAP of a fitted ``TorchMLPClassifier`` (see the module doc).
 
@@ -349,15 +378,7 @@ class MlpPermutation:
     def supports(model: Any) -> bool:
         """A binary network of Linear, ReLU and (inactive at inference) Dropout layers, ending in
         one output unit, explained by the general path's permutation SHAP."""
-        module = getattr(model, "module_", None)
-        if module is None or not _permutation_explained(model):
-            return False
-        kinds = [type(m).__name__ for m in module]
-        if not kinds or kinds[0] != "Linear" or kinds[-1] != "Linear" or module[-1].out_features != 1:
-            return False
-        return set(kinds) <= {"Linear", "ReLU", "Dropout"} and all(
-            kinds[i + 1] == "ReLU" for i, kind in enumerate(kinds[:-1]) if kind == "Linear"
-        )
+        return _permutation_explained(model) and supports_architecture(getattr(model, "module_", None))
 
     def _log_odds(self, X: np.ndarray) -> np.ndarray:
         """What the general path calls f: ``logit(model.predict_proba(X)[:, 1])``."""

@@ -25,6 +25,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 from torch.utils.data import Sampler
 
+from training.deep_shap import DEEP, METHOD_ATTRIBUTE
+
 
 @contextmanager
 def _torch_threads(n: int) -> Iterator[None]:
@@ -137,6 +139,9 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
         self.module_ = self._build(X.shape[1])
         with _torch_threads(self.n_threads):
             self._train(X_tr, y_tr, X_val, y_val, seed)
+        # how training.explain estimates this network's SHAP values; models pickled before
+        # DeepSHAP lack the attribute and keep the permutation estimate they were published with
+        setattr(self, METHOD_ATTRIBUTE, DEEP)
         return self
 
     def _validation_split(self, X: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.ndarray, ...]:
