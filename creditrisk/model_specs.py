@@ -9,6 +9,7 @@ a model is one entry here (docs/architecture.md says what else a new model needs
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from creditrisk.errors import ConfigurationError
 
@@ -49,16 +50,27 @@ MODELS: dict[str, ModelSpec] = {
     ),
 }
 
-#: Columns that describe an observation rather than the entity's risk; never features (the
-#: label marts' extra columns, Feast's created timestamp and the generator's true PD).
-BOOKKEEPING_COLUMNS = frozenset(
-    {"created_timestamp", "observation_month", "period_end_date", "reporting_month", "true_pd"}
-)
+#: Bookkeeping columns of tables that are not marts: the true PD of the generator's loan panels.
+EXTRA_BOOKKEEPING_COLUMNS = frozenset({"true_pd"})
 
 #: The request-time input every on-demand feature view reads: the moment the decision is made.
 #: Training sets fill it with the observation's ``event_timestamp``; online lookups with "now"
 #: unless the caller passes another time.
 REQUEST_TIME_FIELD = "as_of"
+
+
+@cache
+def bookkeeping_columns() -> frozenset[str]:
+    """Columns that describe an observation rather than the entity's risk; never features.
+
+    The mart columns whose YAML says ``meta: {role: bookkeeping}`` (Feast's created timestamp, the
+    label marts' extra columns, the month or period a row reports) and
+    :data:`EXTRA_BOOKKEEPING_COLUMNS`. Read on first use, not at import: every layer imports this
+    module, and most (serving, the CLI) never need the YAML.
+    """
+    from creditrisk.mart_columns import columns_with_role  # reads YAML: only when used
+
+    return columns_with_role("bookkeeping") | EXTRA_BOOKKEEPING_COLUMNS
 
 
 def get_model_spec(model: str) -> ModelSpec:

@@ -16,7 +16,10 @@ risk, more delinquency never lowers it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -26,6 +29,7 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
+from creditrisk.mart_columns import risk_directions
 from training.options import FAMILIES
 from training.preprocessing import FrameEncoder
 
@@ -40,28 +44,21 @@ FAMILY_TITLES = {
     "vote": "soft-voting ensemble",
 }
 
-#: Known direction of risk per feature (+1: higher value never lowers risk; -1: never raises it).
-#: Matched on the feature name or its suffix after a Feast ``view__`` prefix.
-KNOWN_MONOTONE: dict[str, int] = {
-    "orig_credit_score": -1,
-    "credit_score": -1,
-    "orig_ltv_pct": 1,
-    "orig_cltv_pct": 1,
-    "orig_dti_pct": 1,
-    "current_ltv_pct": 1,
-    "eltv_pct": 1,
-    "delinquency_status": 1,
-    "months_delinquent_6m": 1,
-    "months_delinquent_12m": 1,
-    "worst_delinquency_12m": 1,
-    "count_30dpd_12m": 1,
-    "count_60dpd_12m": 1,
-    "count_90plus_dpd_12m": 1,
-    "current_delinquency_streak_months": 1,
-    "missed_payments_since_ddlpi": 1,
-    "debt_to_assets": 1,
-    "interest_coverage": -1,
-}
+#: Known directions of names that are no mart column (a cross-sectional file's ``credit_score``);
+#: the marts' own are in their YAML (:func:`known_monotone`).
+MONOTONE_ALIASES: dict[str, int] = {"credit_score": -1}
+
+
+@cache
+def known_monotone() -> Mapping[str, int]:
+    """Known direction of risk per feature (+1: higher value never lowers risk; -1: never raises it).
+
+    The mart features' ``meta.risk_direction`` in the dbt YAML (the same sign their Feast fields
+    carry as a tag), plus :data:`MONOTONE_ALIASES`. Matched on the feature name or its suffix after
+    a Feast ``view__`` prefix (:func:`monotone_directions`). Read once, on first use; read-only, as
+    every caller shares it.
+    """
+    return MappingProxyType({**risk_directions(), **MONOTONE_ALIASES})
 
 
 @dataclass
@@ -94,13 +91,14 @@ class FitContext:
 
 def monotone_directions(feature_names: list[str], feature_types: dict[str, str]) -> dict[str, int]:
     """The known directions that apply to these (numeric) features."""
+    known = known_monotone()
     found = {}
     for name in feature_names:
         if feature_types.get(name) == "str":
             continue
         key = name.rsplit("__", 1)[-1].rsplit(":", 1)[-1]
-        if key in KNOWN_MONOTONE:
-            found[name] = KNOWN_MONOTONE[key]
+        if key in known:
+            found[name] = known[key]
     return found
 
 

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from creditrisk.errors import DataError
-from creditrisk.model_specs import BOOKKEEPING_COLUMNS, get_model_spec
+from creditrisk.model_specs import bookkeeping_columns, get_model_spec
 from creditrisk.timeparse import compact_date_format, to_utc
 
 #: The entity column made up for a table without one: each row is its own entity.
@@ -114,7 +114,7 @@ def labelled_from_frame(
             raise DataError(f"training set lacks its manifest's features: {', '.join(missing)}")
         feature_types = {name: infer_type(frame[name]) or "float" for name in features}
     else:
-        skip = {label, entity_key, time_col} | BOOKKEEPING_COLUMNS
+        skip = {label, entity_key, time_col} | bookkeeping_columns()
         feature_types = {
             str(name): kind
             for name in frame.columns

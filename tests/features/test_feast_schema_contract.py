@@ -12,14 +12,19 @@ from creditrisk.features.schema import (
     FEATURE_MARTS,
     GENERATED_MODULE,
     GENERATED_ROLES,
-    MARTS_DIR,
     check_feature_views,
     generated_list_name,
-    load_marts,
     render_mart_schemas,
 )
-from creditrisk.model_specs import BOOKKEEPING_COLUMNS
+from creditrisk.mart_columns import MARTS_DIR, columns_with_role, load_marts, risk_directions
+from creditrisk.model_specs import EXTRA_BOOKKEEPING_COLUMNS, bookkeeping_columns
 from creditrisk.settings import Settings
+
+#: interest_coverage's meta in the YAML, and the same with its direction flipped.
+_INTEREST_COVERAGE_DIRECTION = (
+    "interest expense.\n        meta: {role: feature, risk_direction: decreasing}",
+    "interest expense.\n        meta: {role: feature, risk_direction: increasing}",
+)
 
 
 @pytest.fixture(scope="module")
@@ -57,31 +62,31 @@ def test_the_generator_does_not_depend_on_file_order(tmp_path: Path) -> None:
     assert render_mart_schemas(folder) == render_mart_schemas()
 
 
-def test_risk_directions_agree_with_the_training_map() -> None:
-    """Until training reads the Feast tags, its name-based map and the YAML must say the same thing.
+def test_training_reads_its_risk_directions_from_the_meta(tmp_path: Path) -> None:
+    """The monotone constraints follow ``meta.risk_direction``: flip one in the YAML and the
+    derived direction flips; training's map is the YAML's plus its alias for raw tables."""
+    from training.families import MONOTONE_ALIASES, known_monotone
 
-    Every mart feature the map names carries its sign in ``meta.risk_direction`` and no other
-    column has one (the map's ``credit_score`` is an alias no mart has).
-    """
-    from training.families import KNOWN_MONOTONE
-
-    directions = {
-        c.name: int(c.tags["risk_direction"])
-        for columns in load_marts().values()
-        for c in columns
-        if "risk_direction" in c.tags
-    }
-    features = {c.name for columns in load_marts().values() for c in columns if c.role == "feature"}
-    assert directions == {name: sign for name, sign in KNOWN_MONOTONE.items() if name in features}
-    assert len(directions) == 17
+    flipped = _edited_yaml(tmp_path, *_INTEREST_COVERAGE_DIRECTION)
+    assert risk_directions()["interest_coverage"] == -1
+    assert risk_directions(flipped)["interest_coverage"] == 1
+    assert "current_ratio" not in risk_directions()  # a feature without a known direction
+    assert dict(known_monotone()) == {**risk_directions(), **MONOTONE_ALIASES}
+    assert set(MONOTONE_ALIASES).isdisjoint(c.name for cols in load_marts().values() for c in cols)
 
 
-def test_bookkeeping_columns_agree_with_the_model_specs() -> None:
-    marts = load_marts()
-    bookkeeping = {c.name for columns in marts.values() for c in columns if c.role == "bookkeeping"}
-    every_column = {c.name for columns in marts.values() for c in columns}
-    assert bookkeeping == BOOKKEEPING_COLUMNS & every_column
-    assert bookkeeping == {"created_timestamp", "observation_month", "period_end_date", "reporting_month"}
+def test_the_model_specs_read_the_bookkeeping_columns_from_the_meta(tmp_path: Path) -> None:
+    """Bookkeeping follows ``meta.role``: a column whose role is changed in the YAML drops out;
+    the model specs' set is the YAML's plus the generator's true PD, which no mart has."""
+    edited = _edited_yaml(
+        tmp_path,
+        "The observation (reporting) month, 1st of the month.\n        meta: {role: bookkeeping}",
+        "The observation (reporting) month, 1st of the month.\n        meta: {role: attribute}",
+    )
+    assert "observation_month" in columns_with_role("bookkeeping")
+    assert "observation_month" not in columns_with_role("bookkeeping", edited)
+    assert bookkeeping_columns() == columns_with_role("bookkeeping") | EXTRA_BOOKKEEPING_COLUMNS
+    assert EXTRA_BOOKKEEPING_COLUMNS.isdisjoint(c.name for cols in load_marts().values() for c in cols)
 
 
 @pytest.mark.parametrize(
@@ -131,11 +136,7 @@ def test_renaming_a_dbt_column_fails_the_check(tmp_path: Path, feature_views: li
 
 
 def test_flipping_a_risk_direction_fails_the_check(tmp_path: Path, feature_views: list) -> None:
-    yaml_path = _edited_yaml(
-        tmp_path,
-        "interest expense.\n        meta: {role: feature, risk_direction: decreasing}",
-        "interest expense.\n        meta: {role: feature, risk_direction: increasing}",
-    )
+    yaml_path = _edited_yaml(tmp_path, *_INTEREST_COVERAGE_DIRECTION)
     assert check_feature_views(feature_views, yaml_path) == [
         "company_financials.interest_coverage: risk_direction tag -1 but dbt says +1"
     ]
