@@ -1,8 +1,10 @@
 """Feature views, one per feature mart, named for their grain.
 
-Fields come from ``mart_schemas`` (generated from the dbt YAML and checked against it). Each
-``ttl`` says how long a value may be used after its ``event_timestamp``: past it, a lookup
-returns null instead of a stale value, in training and online alike.
+Fields come from ``mart_schemas`` (generated from the dbt YAML and checked against it), the
+bookkeeping columns a view needs besides its features too, so every field has the YAML's
+description and tags. Each ``ttl`` says how long a value may be used after its
+``event_timestamp``: past it, a lookup returns null instead of a stale value, in training and
+online alike.
 """
 
 from datetime import timedelta
@@ -14,12 +16,22 @@ from data_sources import (
 )
 from entities import company, loan
 from feast import FeatureView, Field
-from feast.types import UnixTimestamp
 from mart_schemas import (
+    FEAT_COMPANY_FINANCIALS_BOOKKEEPING,
     FEAT_COMPANY_FINANCIALS_FEATURES,
+    FEAT_LOAN_MONTHLY_PERFORMANCE_BOOKKEEPING,
     FEAT_LOAN_MONTHLY_PERFORMANCE_FEATURES,
     FEAT_LOAN_ORIGINATION_FEATURES,
 )
+
+
+def generated_field(fields: list[Field], name: str) -> Field:
+    """The generated field ``name`` of a mart's list, for a column a view needs besides its features."""
+    for field in fields:
+        if field.name == name:
+            return field
+    raise KeyError(f"no generated field '{name}' in {[f.name for f in fields]}")
+
 
 loan_origination = FeatureView(
     name="loan_origination",
@@ -44,7 +56,7 @@ loan_monthly_performance = FeatureView(
     schema=[
         *FEAT_LOAN_MONTHLY_PERFORMANCE_FEATURES,
         # Not a model feature: the on-demand view needs it to age the report to request time.
-        Field(name="reporting_month", dtype=UnixTimestamp, description="Reporting month (1st)."),
+        generated_field(FEAT_LOAN_MONTHLY_PERFORMANCE_BOOKKEEPING, "reporting_month"),
     ],
     # Pushed events and the mart's batch rows feed the same view (the push source's batch source
     # is the mart), so materialisation, training sets and pushes all read one table.
@@ -65,7 +77,7 @@ company_financials = FeatureView(
     schema=[
         *FEAT_COMPANY_FINANCIALS_FEATURES,
         # Not a model feature: the on-demand view measures the statement's age from it.
-        Field(name="period_end_date", dtype=UnixTimestamp, description="Fiscal period end of the statement."),
+        generated_field(FEAT_COMPANY_FINANCIALS_BOOKKEEPING, "period_end_date"),
     ],
     source=company_financials_push,
     online=True,

@@ -26,6 +26,9 @@ GENERATED_MODULE = PROJECT_ROOT / "feature_repo" / "mart_schemas.py"
 
 FEATURE_MARTS = ("feat_loan_origination", "feat_loan_monthly_performance", "feat_company_financials")
 
+#: The Feast tags set from column meta (``MartColumn.tags``), checked on every view field.
+TAG_KEYS = ("risk_direction", "role")
+
 #: The roles whose columns the generated module lists, and each list's name suffix.
 GENERATED_ROLES: dict[str, str] = {
     "feature": "FEATURES",
@@ -81,8 +84,9 @@ def check_feature_views(feature_views, path: Path = MARTS_DIR) -> list[str]:
 
     Each view must read a mart named in the YAML (by its source file name), its entity key and
     timestamps must be columns of that mart, each field must be a column of the same Feast type
-    and risk direction tag (what a model reads its monotone constraints from), and every
-    ``feature``-role column of the mart must be a field (nothing silently dropped).
+    and with the tags its meta gives it (the risk direction a model reads its monotone constraints
+    from, the bookkeeping role), and every ``feature``-role column of the mart must be a field
+    (nothing silently dropped).
     """
     marts = load_marts(path)
     problems: list[str] = []
@@ -105,11 +109,8 @@ def check_feature_views(feature_views, path: Path = MARTS_DIR) -> list[str]:
                     f"{fv.name}.{field.name}: Feast type {field.dtype} but dbt says "
                     f"{col.data_type} ({col.feast_type})"
                 )
-            elif (field.tags or {}).get("risk_direction") != col.tags.get("risk_direction"):
-                problems.append(
-                    f"{fv.name}.{field.name}: risk_direction tag {(field.tags or {}).get('risk_direction')} "
-                    f"but dbt says {col.tags.get('risk_direction')}"
-                )
+            else:
+                problems += _tag_problems(f"{fv.name}.{field.name}", field.tags or {}, col.tags)
         field_names = {f.name for f in fv.schema}
         problems += [
             f"{fv.name}: feature column {c.name} of {mart} is not in the view"
@@ -117,6 +118,16 @@ def check_feature_views(feature_views, path: Path = MARTS_DIR) -> list[str]:
             if c.role == "feature" and c.name not in field_names
         ]
     return problems
+
+
+def _tag_problems(where: str, tags: dict[str, str], expected: dict[str, str]) -> list[str]:
+    """Each tag the YAML governs (:data:`TAG_KEYS`) where a field disagrees with its column; a field
+    may carry other tags of its own."""
+    return [
+        f"{where}: {key} tag {tags.get(key)} but dbt says {expected.get(key)}"
+        for key in TAG_KEYS
+        if tags.get(key) != expected.get(key)
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,6 +20,10 @@ from creditrisk.mart_columns import MARTS_DIR, columns_with_role, load_marts, ri
 from creditrisk.model_specs import EXTRA_BOOKKEEPING_COLUMNS, bookkeeping_columns
 from creditrisk.settings import Settings
 
+#: The bookkeeping columns the feature views read besides their features (the on-demand views age
+#: a row from them).
+BOOKKEEPING_IN_VIEWS = ("reporting_month", "period_end_date")
+
 #: interest_coverage's meta in the YAML, and the same with its direction flipped.
 _INTEREST_COVERAGE_DIRECTION = (
     "interest expense.\n        meta: {role: feature, risk_direction: decreasing}",
@@ -89,6 +93,17 @@ def test_the_model_specs_read_the_bookkeeping_columns_from_the_meta(tmp_path: Pa
     assert EXTRA_BOOKKEEPING_COLUMNS.isdisjoint(c.name for cols in load_marts().values() for c in cols)
 
 
+def test_the_views_bookkeeping_fields_carry_the_generated_tags(feature_views: list) -> None:
+    """The columns a view reads besides its features are the generated fields, tags and all."""
+    bookkeeping = {
+        (fv.name, f.name): f.tags for fv in feature_views for f in fv.schema if f.name in BOOKKEEPING_IN_VIEWS
+    }
+    assert bookkeeping == {
+        ("loan_monthly_performance", "reporting_month"): {"role": "bookkeeping"},
+        ("company_financials", "period_end_date"): {"role": "bookkeeping"},
+    }
+
+
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
@@ -139,6 +154,18 @@ def test_flipping_a_risk_direction_fails_the_check(tmp_path: Path, feature_views
     yaml_path = _edited_yaml(tmp_path, *_INTEREST_COVERAGE_DIRECTION)
     assert check_feature_views(feature_views, yaml_path) == [
         "company_financials.interest_coverage: risk_direction tag -1 but dbt says +1"
+    ]
+
+
+def test_dropping_a_bookkeeping_role_fails_the_check(tmp_path: Path, feature_views: list) -> None:
+    """A view field must carry the role tag of its column, as it must the risk direction."""
+    yaml_path = _edited_yaml(
+        tmp_path,
+        "Monthly reporting period (1st of the month).\n        meta: {role: bookkeeping}",
+        "Monthly reporting period (1st of the month).\n        meta: {role: attribute}",
+    )
+    assert check_feature_views(feature_views, yaml_path) == [
+        "loan_monthly_performance.reporting_month: role tag bookkeeping but dbt says None"
     ]
 
 
