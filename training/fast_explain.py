@@ -9,19 +9,22 @@ scores in one encode and one model pass:
 - LightGBM: ``pred_contrib`` once; the raw probability is the sigmoid of the contributions' sum (the
   booster's own margin), so no second pass. Predicting one row on one thread avoids OpenMP start-up,
   which costs more than the trees on a busy machine.
-- XGBoost: ``pred_contribs`` once on a ``DMatrix``; its probability comes out of the booster in
-  float32, which a float64 sigmoid of the contributions' sum does not reproduce to 1e-9, so the
-  booster's own prediction is taken on the already encoded matrix (no pandas, no second encode).
+- XGBoost: :class:`training.tree_shap.XgbShap` (built once, where the booster's own margin
+  confirms it; else ``pred_contribs`` on a ``DMatrix``), the booster's TreeSHAP values in float64
+  without the ``DMatrix`` and call set-up that cost more than the trees on one row. The
+  probability is the sigmoid of base + contributions, the booster's margin in float64: the
+  booster's own ``inplace_predict`` (float32) cost more than the explanation and differs from it
+  by float32 rounding (about 1e-7), which is all the fast and the general path differ by.
 - Logistic regression: the general path's exact linear SHAP, ``coef * (x - mean of the encoded
   background)``, with that mean computed once here instead of on first use.
-- Random forest: :class:`training.forest_shap.ForestShap` (built once) on the encoded matrix, the
+- Random forest: :class:`training.tree_shap.ForestShap` (built once) on the encoded matrix, the
   same path-dependent TreeSHAP values as shap's ``TreeExplainer`` in a faster closed form; the
   probability is its base value plus the contributions, which equals the forest's average of
   per-tree predictions (a joblib call per tree in scikit-learn, most of the general path's time;
   figures in docs/measurements.md, "Explanations and one-row scoring", and docs/serving.md).
-- XGBoost and logistic regression probabilities: the calls ``predict_proba`` makes
-  (``inplace_predict``; ``expit(X @ coef.T + intercept)``) without its input checks, which cost
-  more than the arithmetic on one row.
+- Logistic regression probabilities (and XGBoost's where the closed form does not apply): the
+  calls ``predict_proba`` makes (``expit(X @ coef.T + intercept)``; ``inplace_predict``) without
+  its input checks, which cost more than the arithmetic on one row.
 - The MLP (:class:`MlpPermutation`): the general path's permutation SHAP -- the same orders from
   the same seeded generator, the same background rows, the same averaging and residual fix --
   with the forward passes restructured. A step of a permutation changes one feature group of
@@ -62,8 +65,8 @@ from training.explain import (
     explain_estimator,
     rescale,
 )
-from training.forest_shap import ForestShap
 from training.preprocessing import _category_array
+from training.tree_shap import ForestShap, XgbShap
 
 #: Frames up to this many rows take the fast path; larger batches are cheaper through the general one.
 MAX_FAST_ROWS = 100
@@ -219,6 +222,7 @@ class FastExplainer:
         if self.kind == "XGBClassifier":
             self.booster = self.model.get_booster()
             self.iteration_range = _xgb_range(self.model)
+            self.trees = _xgb_closed_form(self.booster, self.iteration_range, encoder.transform(background))
         elif self.kind == "LGBMClassifier":
             self.booster = self.model.booster_
             self.num_iteration = _lgbm_iteration(self.model)
@@ -262,6 +266,8 @@ class FastExplainer:
         Xt = self.encoder.encode(frame)
         if self.kind == "LogisticRegression":
             return self._linear_proba(Xt)
+        if self.kind == "XGBClassifier" and self.trees is not None:
+            return expit(self.trees.base + self.trees.contributions(Xt).sum(axis=1))
         if self.kind == "XGBClassifier":
             return self._xgb_proba(Xt)
         if self.kind == "TorchMLPClassifier":
@@ -294,6 +300,13 @@ class FastExplainer:
             score = base + phi_t.sum(axis=1)
             native = NativeExplanation(base=base, phi=phi_t @ self.grouping, score=score, space="probability")
             return native, score
+        if self.kind == "XGBClassifier" and self.trees is not None:
+            phi_t = self.trees.contributions(Xt)
+            base = np.full(len(Xt), self.trees.base)
+            phi = phi_t @ self.grouping
+            score = base + phi.sum(axis=1)
+            native = NativeExplanation(base=base, phi=phi, score=score, space="log_odds")
+            return native, expit(score)
         if self.kind == "XGBClassifier":
             import xgboost as xgb
 
@@ -314,6 +327,16 @@ class FastExplainer:
         if raw is None:
             raw = expit(contrib.sum(axis=1))
         return NativeExplanation(base=base, phi=phi, score=score, space="log_odds"), raw
+
+
+def _xgb_closed_form(booster: Any, iteration_range: tuple[int, int], probe: np.ndarray) -> XgbShap | None:
+    """The booster's closed-form TreeSHAP, or None (then ``pred_contribs``) where it does not apply."""
+    if not XgbShap.supports(booster):
+        return None
+    try:
+        return XgbShap(booster, iteration_range, probe[:50])
+    except ValueError:
+        return None
 
 
 class MlpDeep:

@@ -7,7 +7,7 @@ import pytest
 import shap
 from sklearn.ensemble import RandomForestClassifier
 
-from training.forest_shap import ForestShap
+from training.tree_shap import ForestShap
 
 
 def _data(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
