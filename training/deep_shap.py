@@ -110,7 +110,7 @@ class MlpDeepShap:
 
     def log_odds(self, X: np.ndarray) -> np.ndarray:
         """What the family's explanations add up to: ``logit(model.predict_proba(X)[:, 1])``."""
-        return logit(self.model.predict_proba(X)[:, 1])
+        return logit(self.model.positive_proba(X))
 
     def contributions(self, X: np.ndarray) -> np.ndarray:
         """Per-row, per-encoded-column contributions; each row adds up to ``f(x) - base`` up to
@@ -140,11 +140,13 @@ class MlpDeepShap:
             grad = (grad * multiplier) @ weight
         return ((X[:, None, :] - self.bg[None]) * grad).mean(axis=1)
 
-    def explain(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def explain(self, X: np.ndarray, proba: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(base per row, contributions per encoded column) adding up to ``logit(predict_proba)``
-        exactly: the float32/float64 difference (about 1e-6) is spread evenly over the columns."""
+        exactly: the float32/float64 difference (about 1e-6) is spread evenly over the columns.
+        ``proba``: the network's P(bad) for ``X`` when the caller already has it."""
         phi = self.contributions(X)
         base = np.full(len(phi), self.base)
-        residual = self.log_odds(X) - base - phi.sum(axis=1)
+        log_odds = self.log_odds(X) if proba is None else logit(proba)
+        residual = log_odds - base - phi.sum(axis=1)
         phi += residual[:, None] / phi.shape[1]
         return base, phi

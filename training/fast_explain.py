@@ -354,14 +354,15 @@ class MlpDeep:
         return deep_explained(model) and supports_architecture(getattr(model, "module_", None))
 
     def proba(self, Xt: np.ndarray) -> np.ndarray:
-        return self.model.predict_proba(Xt)[:, 1]
+        return self.model.positive_proba(Xt)
 
     def explain(self, Xt: np.ndarray) -> tuple[NativeExplanation, np.ndarray]:
         """(log-odds explanation, raw P(bad)) as ``explain_estimator`` gives them for the MLP."""
-        base, phi_t = self.deep.explain(Xt)
+        proba = self.proba(Xt)
+        base, phi_t = self.deep.explain(Xt, proba)
         phi = phi_t @ self.grouping
         native = NativeExplanation(base=base, phi=phi, score=base + phi.sum(axis=1), space="log_odds")
-        return native, self.proba(Xt)
+        return native, proba
 
 
 class MlpPermutation:

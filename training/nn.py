@@ -206,12 +206,14 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
         return shuffled
 
     def _validation_score(self, X_val: np.ndarray, y_val: np.ndarray) -> float:
-        proba = self._positive_proba(X_val)
+        proba = self.positive_proba(X_val)
         if len(np.unique(y_val)) < 2:
             return -float(np.mean((proba - y_val) ** 2))
         return float(roc_auc_score(y_val, proba))
 
-    def _positive_proba(self, X: np.ndarray) -> np.ndarray:
+    def positive_proba(self, X: np.ndarray) -> np.ndarray:
+        """``predict_proba(X)[:, 1]`` of a numeric matrix, without scikit-learn's input checks
+        (which cost three times the network on one row: the explainers call this per request)."""
         self.module_.eval()
         with torch.no_grad(), _torch_threads(getattr(self, "n_threads", 1)):
             logits = self.module_(torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))).squeeze(1)
@@ -220,7 +222,7 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "module_")
         X = validate_data(self, X, dtype=np.float32, reset=False)
-        positive = self._positive_proba(X)
+        positive = self.positive_proba(X)
         return np.column_stack([1 - positive, positive])
 
     def predict(self, X: Any) -> np.ndarray:
