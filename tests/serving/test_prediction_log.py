@@ -163,3 +163,36 @@ def _drop_row(table, index: int):  # type: ignore[no-untyped-def]
     import pyarrow as pa
 
     return pa.concat_tables([table.slice(0, index), table.slice(index + 1)])
+
+
+def test_chain_pending_chains_at_most_the_given_records_in_order(tmp_path: Path) -> None:
+    """What the API does once an answer is sent: chain that request's records, never more
+    (a large batch queued meanwhile is the writer's), and the chain stays one chain."""
+    root = tmp_path / "prediction_log"
+    log = PredictionLog(root, flush_seconds=60)
+    log.append([_record(i) for i in range(3)])
+    log.chain_pending(2)
+    assert [row["seq"] for row in log._chained] == [1, 2]
+    assert log.pending == 3
+    log.append([_record(i) for i in range(3, 5)])
+    log.chain_pending(10)
+    assert [row["seq"] for row in log._chained] == [1, 2, 3, 4, 5]
+    log.start()
+    try:
+        log.flush()
+    finally:
+        log.close()
+    assert verify_log(root).ok
+    assert list(read_log(root)["entity_id"]) == [_record(i).entity_id for i in range(5)]
+
+
+def test_chain_pending_never_waits_for_the_writer(tmp_path: Path) -> None:
+    """While the writer holds the flush lock (a Parquet write), the request path leaves its
+    records queued instead of blocking the event loop; the writer chains them afterwards."""
+    log = PredictionLog(tmp_path / "prediction_log", flush_seconds=60)
+    log.append([_record(0)])
+    with log._flush_lock:
+        log.chain_pending(1)  # returns at once: a blocking acquire would deadlock this test
+        assert log._chained == [] and log.pending == 1
+    log.chain_pending(1)
+    assert [row["seq"] for row in log._chained] == [1]

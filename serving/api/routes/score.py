@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Path, Response, status
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from creditrisk.model_specs import MODELS, model_for_route
@@ -54,11 +55,18 @@ async def scored(
     request_id: str,
 ) -> Response:
     """Run ``score`` (on the loop or in the thread pool, by size) and encode its answer."""
-    if len(items) <= INLINE_MAX_ENTITIES:
-        payload = score(state, model, items, request_id)
-    else:
-        payload = await run_in_threadpool(score, state, model, items, request_id)
-    return score_response(payload)
+    if len(items) > INLINE_MAX_ENTITIES:
+        return score_response(await run_in_threadpool(score, state, model, items, request_id))
+    response = score_response(score(state, model, items, request_id))
+    # the records this request logged are chained once its answer is sent (see chain_pending);
+    # a large batch's are left to the log's writer thread, off the event loop
+    response.background = BackgroundTask(_chain_log, state, len(items))
+    return response
+
+
+async def _chain_log(state: ServingState, records: int) -> None:
+    """Async, so Starlette runs it on the event loop after the body, not via the thread pool."""
+    state.log.chain_pending(records)
 
 
 @router.post("/loans/score", response_model=ScoreResponse, responses=_ERRORS)

@@ -181,3 +181,29 @@ def test_missing_or_wrong_api_key_is_401(world: ServingWorld, client: TestClient
     )
     assert missing.status_code == wrong.status_code == digest_instead_of_key.status_code == 401
     assert "X-API-Key" in missing.json()["detail"]
+
+
+def test_a_requests_log_records_are_chained_once_its_answer_is_sent(
+    world: ServingWorld, client: TestClient, auth: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both ways in (the fast lane for score-by-id, FastAPI's route for supplied features) hand
+    the prediction log one request's worth of records to chain after the body, not to the
+    writer's 20 ms cycle (docs/serving.md, "Speed")."""
+    log = client.app.state.serving.log
+    calls: list[int] = []
+    chain = log.chain_pending
+    monkeypatch.setattr(log, "chain_pending", lambda most: (calls.append(most), chain(most)))
+    _score(client, auth, world.loans[:3])
+    model = world.holder.get("loan_default")
+    frame = online_features(world.settings, "loan_default", world.loans[:2])[model.feature_names]
+    rows = [
+        {
+            "id": i,
+            "features": {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in r.items()},
+        }
+        for i, r in zip(world.loans[:2], frame.to_dict(orient="records"), strict=True)
+    ]
+    response = client.post("/v1/loan_default/score-features", json={"rows": rows}, headers=auth)
+    assert response.status_code == 200, response.text
+    assert calls == [3, 2]
+    assert not log._queue  # nothing left for the writer to chain
