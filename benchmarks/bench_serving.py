@@ -9,7 +9,11 @@ The API runs under uvicorn in its own process pinned to CPU 0; the load generato
 - the same with 4 concurrent clients: requests per second, beside ``feast serve``;
 - the server's CPU time (user + system, the process and its children) per request in the
   sequential case: on a shared machine wall-clock latency moves with the neighbours' load, CPU
-  time per request much less, so it is the steadier figure to compare changes by.
+  time per request much less, so it is the steadier figure to compare changes by;
+- the sequential case's tail, p99/p50, beside the machine's own: the same ratio for a fixed piece
+  of pure-Python work as long as the request's median, timed 3,000 times in a process pinned to
+  the server's core right before the API runs (:func:`_fixed_work_tail`). No request can have a
+  tighter tail than a loop that does exactly the same work every time on the same core.
 
 Every case runs once per champion family the trainer can register (``FAMILIES``: logistic
 regression, random forest, XGBoost, LightGBM, the MLP and a soft vote with a forest in it), because
@@ -143,6 +147,44 @@ def _loadgen(
     result = json.loads(done.stdout.strip().splitlines()[-1])
     result["server_cpu_ms"] = cpu_seconds * 1000 / (result["requests"] + WARMUP_REQUESTS)
     return result
+
+
+#: A fixed piece of pure-Python work timed on the server's core (see :func:`_fixed_work_tail`).
+_FIXED_WORK = """
+import json, os, sys, time
+os.sched_setaffinity(0, {int(sys.argv[1])})
+target_ms, n = float(sys.argv[2]), int(sys.argv[3])
+def work(k):
+    s = 0
+    for i in range(k):
+        s += i * i
+    return s
+k = 1000
+while True:  # calibrate k to the target on this core
+    t = time.perf_counter(); work(k); took = (time.perf_counter() - t) * 1000
+    if took > target_ms / 4:
+        k = max(1, int(k * target_ms / took)); break
+    k *= 4
+times = []
+for _ in range(n + 200):
+    t = time.perf_counter(); work(k); times.append((time.perf_counter() - t) * 1000)
+times = sorted(times[200:])
+print(json.dumps({"p50_ms": times[len(times) // 2], "p99_ms": times[int(len(times) * 0.99)]}))
+"""
+
+
+def _fixed_work_tail(median_ms: float, repeats: int = 3000) -> dict[str, float]:
+    """p50/p99 of the same pure-Python work (about ``median_ms`` long) done ``repeats`` times in
+    a process pinned to the server's core: the tail this machine gives a request with no
+    variation of its own (a virtual CPU shared with neighbours runs the same loop at two or more
+    speeds)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _FIXED_WORK, str(SERVER_CPU), f"{median_ms:.3f}", str(repeats)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def _feast_serve(settings: Settings, env: dict[str, str], log_path: Path):  # type: ignore[no-untyped-def]
@@ -288,8 +330,9 @@ def run(ctx: BenchContext) -> list[Measurement]:
                 pid = server.process.pid
                 results["api_seq"] = _loadgen(url, api_bodies, auth, requests, 1, ctx.work_dir, pid)
                 results["api_conc"] = _loadgen(url, api_bodies, auth, requests, 4, ctx.work_dir, pid)
+            results["floor"] = _fixed_work_tail(results["api_seq"]["p50_ms"])
             for name, result in results.items():
-                if result["errors"]:
+                if result.get("errors"):
                     raise RuntimeError(
                         f"{family} {name}: {result['errors']} failed requests ({result['error_codes']})"
                     )
@@ -303,6 +346,7 @@ def run(ctx: BenchContext) -> list[Measurement]:
 def _family_measurements(family: str, is_champion: bool, results: dict[str, dict]) -> list[Measurement]:
     """The five figures of one family's run beside ``feast serve``'s from the same minute."""
     seq, conc, fseq, fconc = (results[k] for k in ("api_seq", "api_conc", "feast_seq", "feast_conc"))
+    floor = results["floor"]
     champion = " (the data set's champion)" if is_champion else ""
     note = (
         f"{seq['requests']} requests; server on 1 core, client on the other; model family {family}"
@@ -329,6 +373,19 @@ def _family_measurements(family: str, is_champion: bool, results: dict[str, dict
             target=">= 3x feast serve",
             notes=f"p50 {conc['p50_ms']:.1f} ms, p99 {conc['p99_ms']:.1f} ms "
             f"(feast serve {fconc['p50_ms']:.1f} / {fconc['p99_ms']:.1f} ms)",
+        ),
+        Measurement(
+            "serving",
+            case,
+            "p99/p50 (tail)",
+            seq["p99_ms"] / seq["p50_ms"],
+            "x",
+            "the machine: fixed work of the same median on the server's core",
+            floor["p99_ms"] / floor["p50_ms"],
+            target="<= 1.5",
+            notes=f"fixed work p50 {floor['p50_ms']:.2f} ms, p99 {floor['p99_ms']:.2f} ms (3,000 runs right "
+            f"after the API's); feast serve {fseq['p99_ms'] / fseq['p50_ms']:.2f}; a ratio near 1 is a "
+            "tail as tight as the machine allows",
         ),
         measure(
             "server CPU per request",
