@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -196,3 +199,22 @@ def test_chain_pending_never_waits_for_the_writer(tmp_path: Path) -> None:
         assert log._chained == [] and log.pending == 1
     log.chain_pending(1)
     assert [row["seq"] for row in log._chained] == [1]
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="thread priorities are a Linux feature here")
+def test_the_writer_runs_at_a_lower_priority_than_requests(tmp_path: Path) -> None:
+    from serving.prediction_log import WRITER_NICE
+
+    log = PredictionLog(tmp_path / "prediction_log", flush_seconds=60).start()
+    try:
+        writer = log._thread
+        assert writer is not None and writer.native_id is not None
+        deadline = time.monotonic() + 5
+        while (
+            os.getpriority(os.PRIO_PROCESS, writer.native_id) != WRITER_NICE and time.monotonic() < deadline
+        ):
+            time.sleep(0.01)  # the thread lowers its own priority as it starts
+        assert os.getpriority(os.PRIO_PROCESS, writer.native_id) == WRITER_NICE
+        assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) < WRITER_NICE  # callers keep theirs
+    finally:
+        log.close()
