@@ -43,3 +43,16 @@ def test_mlp_learns_a_separable_problem_and_follows_the_estimator_rules() -> Non
     assert model.n_features_in_ == 4 and list(model.classes_) == [0, 1]
     again = clone(model).fit(X, y)
     np.testing.assert_allclose(again.predict_proba(X), proba, atol=1e-6)  # seeded: reproducible
+
+
+def test_positive_proba_is_the_modules_own_forward_bit_for_bit() -> None:
+    """The served probability skips the module's per-layer hooks, not its arithmetic."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(300, 7)).astype(np.float32)
+    y = (X[:, 0] + X[:, 1] * X[:, 2] > 0).astype(int)
+    model = TorchMLPClassifier(hidden_sizes=(16, 8), max_epochs=3, random_state=0).fit(X, y)
+    rows = rng.normal(size=(50, 7)).astype(np.float32)
+    with torch.no_grad():
+        expected = torch.sigmoid(model.module_(torch.from_numpy(rows)).squeeze(1)).numpy().astype(float)
+    np.testing.assert_array_equal(model.positive_proba(rows), expected)
+    np.testing.assert_array_equal(model.predict_proba(rows)[:, 1], expected)
