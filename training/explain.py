@@ -63,6 +63,8 @@ def rescale(
     """
     delta = native.score - native.base
     safe = np.abs(delta) > 1e-9
+    if safe.all():  # the slope is only wanted where a row sits on the base (a served row rarely)
+        return new_base, native.phi * ((new_score - new_base) / delta)[:, None]
     step = 1e-4
     slope = (transform(native.base + step) - transform(native.base - step)) / (2 * step)
     factor = np.where(safe, (new_score - new_base) / np.where(safe, delta, 1.0), slope)
