@@ -12,7 +12,7 @@ The API runs under uvicorn in its own process pinned to CPU 0; the load generato
   time per request much less, so it is the steadier figure to compare changes by;
 - the sequential case's tail, p99/p50, beside the machine's own: the same ratio for a fixed piece
   of pure-Python work as long as the request's median, timed 3,000 times in a process pinned to
-  the server's core right before the API runs (:func:`_fixed_work_tail`). No request can have a
+  the server's core right after the API's runs (:func:`_fixed_work_tail`). No request can have a
   tighter tail than a loop that does exactly the same work every time on the same core.
 
 Every case runs once per champion family the trainer can register (``FAMILIES``: logistic
@@ -20,8 +20,9 @@ regression, random forest, XGBoost, LightGBM, the MLP and a soft vote with a for
 the explainer is most of a request's CPU and differs by family. Each family is trained on the same
 data with ``training.train.train_model`` into the benchmark's own MLflow store (the data dir's
 registry and its champion are left alone) and served under the alias ``bench_<family>``;
-``feast serve`` is measured right before each family's API run, so every ratio pairs two runs a
-minute apart. ``CREDITRISK_BENCH_SERVING_FAMILIES=lr,rf`` picks a subset.
+the sequential runs of ``feast serve`` and the API alternate in ``ROUNDS`` slices of the same
+minute (:func:`_interleaved`), so every ratio compares the two under the same neighbours.
+``CREDITRISK_BENCH_SERVING_FAMILIES=lr,rf`` picks a subset.
 
 The data set is built by the demo's own steps (generate, dbt, Feast, train) into the
 benchmark's scratch folder, small enough for minutes; ``ctx.scale == "small"`` shrinks it
@@ -35,9 +36,12 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import httpx
+import numpy as np
 
 from benchmarks.harness import BenchContext, Measurement
 from creditrisk.pipeline import DemoOptions, run_steps
@@ -51,6 +55,10 @@ SERVER_CPU, CLIENT_CPU = 0, 1
 TARGET = "p50 < 5 ms, p99 < 15 ms"
 CPU_TARGET = "<= 1/3 of feast serve's (ratio >= 3x)"
 WARMUP_REQUESTS = 200
+#: The sequential runs of the API and ``feast serve`` alternate in this many slices (see
+#: :func:`_interleaved`); later slices warm up with ``ROUND_WARMUP`` requests.
+ROUNDS = 6
+ROUND_WARMUP = 20
 FAMILIES_ENV = "CREDITRISK_BENCH_SERVING_FAMILIES"
 #: Training runs that fit every family above once (``train_model`` with ``register=False``); the
 #: vote's members are the first run's other families: a forest, XGBoost and a logistic regression,
@@ -114,6 +122,7 @@ def _loadgen(
     concurrency: int,
     work: Path,
     server_pid: int,
+    warmup: int = WARMUP_REQUESTS,
 ) -> dict:
     """Run the load generator against ``url``; its JSON result plus the server's CPU ms per request."""
     bodies_path = work / f"bodies-{abs(hash(url)) % 10_000}.json"
@@ -135,7 +144,7 @@ def _loadgen(
         "--seconds",
         "120",
         "--warmup",
-        str(WARMUP_REQUESTS),
+        str(warmup),
     ]
     for key, value in headers.items():
         command += ["--header", f"{key}:{value}"]
@@ -145,8 +154,38 @@ def _loadgen(
     )
     cpu_seconds = tree_cpu_seconds(server_pid) - cpu_before
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    result["server_cpu_ms"] = cpu_seconds * 1000 / (result["requests"] + WARMUP_REQUESTS)
+    result["server_cpu_ms"] = cpu_seconds * 1000 / (result["requests"] + warmup)
+    result["server_cpu_s"], result["sent"] = cpu_seconds, result["requests"] + warmup
     return result
+
+
+def _interleaved(runs: list[tuple[str, Callable[[int], dict]]], rounds: int) -> dict[str, dict]:
+    """Alternate the named sequential runs in ``rounds`` slices and merge each one's slices.
+
+    A shared virtual machine's speed drifts over minutes, so the API and ``feast serve`` are
+    measured in alternating slices of the same minute rather than one after the other: each ratio
+    then compares the two under the same neighbours. The first slice of each warms up (the rest
+    warm up with a few requests); percentiles come from every slice's latencies together.
+    """
+    slices: dict[str, list[dict]] = {name: [] for name, _ in runs}
+    for index in range(rounds):
+        for name, measure in runs:
+            slices[name].append(measure(WARMUP_REQUESTS if index == 0 else ROUND_WARMUP))
+    merged = {}
+    for name, parts in slices.items():
+        latencies = np.concatenate([part["latencies_ms"] for part in parts])
+        requests = int(sum(part["requests"] for part in parts))
+        merged[name] = {
+            "requests": requests,
+            "errors": sum(part["errors"] for part in parts),
+            "error_codes": sorted({code for part in parts for code in part["error_codes"]}),
+            "p50_ms": float(np.percentile(latencies, 50)),
+            "p90_ms": float(np.percentile(latencies, 90)),
+            "p99_ms": float(np.percentile(latencies, 99)),
+            "rps": requests / sum(part["seconds"] for part in parts),
+            "server_cpu_ms": 1000 * sum(p["server_cpu_s"] for p in parts) / sum(p["sent"] for p in parts),
+        }
+    return merged
 
 
 #: A fixed piece of pure-Python work timed on the server's core (see :func:`_fixed_work_tail`).
@@ -309,7 +348,6 @@ def run(ctx: BenchContext) -> list[Measurement]:
         for family in families:
             feast_url = f"{base}/get-online-features"
             results = {
-                "feast_seq": _loadgen(feast_url, feast_bodies, {}, requests, 1, ctx.work_dir, process.pid),
                 "feast_conc": _loadgen(feast_url, feast_bodies, {}, requests, 4, ctx.work_dir, process.pid),
             }
             api_env = {
@@ -328,7 +366,12 @@ def run(ctx: BenchContext) -> list[Measurement]:
                 url = f"{server.base_url}/v1/loans/score"
                 auth = {API_KEY_HEADER: key}
                 pid = server.process.pid
-                results["api_seq"] = _loadgen(url, api_bodies, auth, requests, 1, ctx.work_dir, pid)
+                per_round = max(1, requests // ROUNDS)
+                feast_seq = partial(
+                    _loadgen, feast_url, feast_bodies, {}, per_round, 1, ctx.work_dir, process.pid
+                )
+                api_seq = partial(_loadgen, url, api_bodies, auth, per_round, 1, ctx.work_dir, pid)
+                results |= _interleaved([("feast_seq", feast_seq), ("api_seq", api_seq)], ROUNDS)
                 results["api_conc"] = _loadgen(url, api_bodies, auth, requests, 4, ctx.work_dir, pid)
             results["floor"] = _fixed_work_tail(results["api_seq"]["p50_ms"])
             for name, result in results.items():

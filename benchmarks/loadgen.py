@@ -90,6 +90,8 @@ def run(
         "p99_ms": float(np.percentile(values, 99)),
         "mean_ms": float(values.mean()),
         "rps": len(values) / elapsed,
+        "seconds": elapsed,
+        "latencies_ms": [round(float(v), 4) for v in values],
     }
 
 
