@@ -20,8 +20,9 @@ regression, random forest, XGBoost, LightGBM, the MLP and a soft vote with a for
 the explainer is most of a request's CPU and differs by family. Each family is trained on the same
 data with ``training.train.train_model`` into the benchmark's own MLflow store (the data dir's
 registry and its champion are left alone) and served under the alias ``bench_<family>``;
-the sequential runs of ``feast serve`` and the API alternate in ``ROUNDS`` slices of the same
-minute (:func:`_interleaved`), so every ratio compares the two under the same neighbours.
+the runs of ``feast serve`` and the API (sequential, then with 4 clients) alternate in ``ROUNDS``
+slices of the same minute (:func:`_interleaved`), so every ratio compares the two under the same
+neighbours.
 ``CREDITRISK_BENCH_SERVING_FAMILIES=lr,rf`` picks a subset.
 
 The data set is built by the demo's own steps (generate, dbt, Feast, train) into the
@@ -160,7 +161,7 @@ def _loadgen(
 
 
 def _interleaved(runs: list[tuple[str, Callable[[int], dict]]], rounds: int) -> dict[str, dict]:
-    """Alternate the named sequential runs in ``rounds`` slices and merge each one's slices.
+    """Alternate the named runs in ``rounds`` slices and merge each one's slices.
 
     A shared virtual machine's speed drifts over minutes, so the API and ``feast serve`` are
     measured in alternating slices of the same minute rather than one after the other: each ratio
@@ -347,9 +348,7 @@ def run(ctx: BenchContext) -> list[Measurement]:
     try:
         for family in families:
             feast_url = f"{base}/get-online-features"
-            results = {
-                "feast_conc": _loadgen(feast_url, feast_bodies, {}, requests, 4, ctx.work_dir, process.pid),
-            }
+            results: dict[str, dict] = {}
             api_env = {
                 **env,
                 "CREDITRISK_MLFLOW_TRACKING_URI": models_uri,
@@ -372,7 +371,11 @@ def run(ctx: BenchContext) -> list[Measurement]:
                 )
                 api_seq = partial(_loadgen, url, api_bodies, auth, per_round, 1, ctx.work_dir, pid)
                 results |= _interleaved([("feast_seq", feast_seq), ("api_seq", api_seq)], ROUNDS)
-                results["api_conc"] = _loadgen(url, api_bodies, auth, requests, 4, ctx.work_dir, pid)
+                feast_conc = partial(
+                    _loadgen, feast_url, feast_bodies, {}, per_round, 4, ctx.work_dir, process.pid
+                )
+                api_conc = partial(_loadgen, url, api_bodies, auth, per_round, 4, ctx.work_dir, pid)
+                results |= _interleaved([("feast_conc", feast_conc), ("api_conc", api_conc)], ROUNDS)
                 # the tail in one unbroken run: slices taken minutes apart merge the machine's
                 # changes of speed into one distribution, which widens it
                 tail_run = _loadgen(url, api_bodies, auth, requests, 1, ctx.work_dir, pid, ROUND_WARMUP)
