@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from training.calibration import EPS, logit
+from training.calibration import EPS, expit, logit
 
 #: ``TorchMLPClassifier.fit`` records the estimator its explanations use in this fitted attribute.
 METHOD_ATTRIBUTE = "shap_method_"
@@ -61,12 +61,12 @@ def supports_architecture(module: Any) -> bool:
 
 def _log_odds_of_output(z: np.ndarray) -> np.ndarray:
     """``f`` as a function of the network's output unit: the log-odds of the clipped P(bad)."""
-    return logit(1.0 / (1.0 + np.exp(-z)))
+    return logit(expit(z))
 
 
 def _log_odds_slope(z: np.ndarray) -> np.ndarray:
     """df/dz: 1 where the probability is not clipped, 0 where it is."""
-    p = 1.0 / (1.0 + np.exp(-z))
+    p = expit(z)
     return ((p > EPS) & (p < 1 - EPS)).astype(float)
 
 

@@ -330,9 +330,8 @@ class FastExplainer:
 
 
 def _xgb_closed_form(booster: Any, iteration_range: tuple[int, int], probe: np.ndarray) -> XgbShap | None:
-    """The booster's closed-form TreeSHAP, or None (then ``pred_contribs``) where it does not apply."""
-    if not XgbShap.supports(booster):
-        return None
+    """The booster's closed-form TreeSHAP, or None (then ``pred_contribs``) where it does not apply
+    (the constructor refuses such a booster, or one whose margin it does not reproduce)."""
     try:
         return XgbShap(booster, iteration_range, probe[:50])
     except ValueError:

@@ -169,21 +169,12 @@ class XgbShap(PathShap):
     def supports(booster: Any) -> bool:
         """A ``gbtree`` (not ``dart``) binary logistic booster of numeric splits whose every node
         has a positive hessian sum (the closed form divides by the cover fractions)."""
-        model = json.loads(booster.save_raw("json"))["learner"]
-        params = model["learner_model_param"]
-        if model["gradient_booster"]["name"] != "gbtree" or model["objective"]["name"] != "binary:logistic":
-            return False
-        if int(params.get("num_class", 0)) > 1 or int(params.get("num_target", 1)) != 1:
-            return False
-        trees = model["gradient_booster"]["model"]["trees"]
-        return all(
-            not any(tree["split_type"]) and min(tree["sum_hessian"], default=1.0) > 0 for tree in trees
-        )
+        return _closed_form_applies(_learner(booster))
 
     def __init__(self, booster: Any, iteration_range: tuple[int, int], probe: np.ndarray) -> None:
-        if not self.supports(booster):
+        model = _learner(booster)  # parsed once: the JSON of a large booster is megabytes
+        if not _closed_form_applies(model):
             raise ValueError("not a binary gbtree booster of numeric splits with positive covers")
-        model = json.loads(booster.save_raw("json"))["learner"]
         gbtree = model["gradient_booster"]["model"]
         per_round = int(gbtree["gbtree_model_param"]["num_parallel_tree"])
         first, last = iteration_range
@@ -207,6 +198,22 @@ class XgbShap(PathShap):
         ours = self.base + self.contributions(rows).sum(axis=1)
         if not np.allclose(ours, margin, rtol=0, atol=1e-4):
             raise ValueError("the booster's JSON model does not reproduce its margin; keep pred_contribs")
+
+
+def _learner(booster: Any) -> dict[str, Any]:
+    """The booster's model as XGBoost's JSON describes it (its ``learner`` object)."""
+    return json.loads(booster.save_raw("json"))["learner"]
+
+
+def _closed_form_applies(model: dict[str, Any]) -> bool:
+    """See :meth:`XgbShap.supports`, on the parsed ``learner`` object."""
+    params = model["learner_model_param"]
+    if model["gradient_booster"]["name"] != "gbtree" or model["objective"]["name"] != "binary:logistic":
+        return False
+    if int(params.get("num_class", 0)) > 1 or int(params.get("num_target", 1)) != 1:
+        return False
+    trees = model["gradient_booster"]["model"]["trees"]
+    return all(not any(tree["split_type"]) and min(tree["sum_hessian"], default=1.0) > 0 for tree in trees)
 
 
 def _xgb_leaf_paths(tree: dict[str, Any]) -> list[Leaf]:
